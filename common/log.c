@@ -1,0 +1,189 @@
+/*
+ * Copyright (c) 2026 The fcgipmd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static int	 log_debug_mode;	/* 1: stderr, 0: syslog */
+static int	 log_verbose;
+static const char *log_procname = "";
+static void	(*log_sink)(int, const char *);
+
+void
+log_init(int n_debug, int facility)
+{
+	log_debug_mode = n_debug;
+	if (!log_debug_mode)
+		openlog(getprogname(), LOG_PID | LOG_NDELAY, facility);
+	tzset();
+}
+
+void
+log_procinit(const char *name)
+{
+	if (name != NULL)
+		log_procname = name;
+}
+
+void
+log_setverbose(int v)
+{
+	log_verbose = v;
+}
+
+int
+log_getverbose(void)
+{
+	return (log_verbose);
+}
+
+/* Lines go through this function instead of stderr/syslog (connector). */
+void
+log_setsink(void (*sink)(int, const char *))
+{
+	log_sink = sink;
+}
+
+/* Write one formatted line where this process logs. */
+void
+log_emit(int pri, const char *line)
+{
+	if (log_sink != NULL) {
+		log_sink(pri, line);
+		return;
+	}
+	if (log_debug_mode) {
+		fprintf(stderr, "%s\n", line);
+		fflush(stderr);
+	} else
+		syslog(pri, "%s", line);
+}
+
+void
+vlog(int pri, const char *fmt, va_list ap)
+{
+	char	 line[2048];
+
+	if (pri == LOG_DEBUG && log_verbose < 1)
+		return;
+	(void)vsnprintf(line, sizeof(line), fmt, ap);
+	log_emit(pri, line);
+}
+
+void
+logit(int pri, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog(pri, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_warn(const char *emsg, ...)
+{
+	char	 buf[1024];
+	int	 saved_errno = errno;
+	va_list	 ap;
+
+	if (emsg == NULL)
+		logit(LOG_ERR, "%s", strerror(saved_errno));
+	else {
+		va_start(ap, emsg);
+		(void)vsnprintf(buf, sizeof(buf), emsg, ap);
+		va_end(ap);
+		logit(LOG_ERR, "%s: %s", buf, strerror(saved_errno));
+	}
+	errno = saved_errno;
+}
+
+void
+log_warnx(const char *emsg, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, emsg);
+	vlog(LOG_ERR, emsg, ap);
+	va_end(ap);
+}
+
+void
+log_info(const char *emsg, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, emsg);
+	vlog(LOG_INFO, emsg, ap);
+	va_end(ap);
+}
+
+void
+log_debug(const char *emsg, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, emsg);
+	vlog(LOG_DEBUG, emsg, ap);
+	va_end(ap);
+}
+
+static __dead void
+vfatalc(int code, const char *emsg, va_list ap)
+{
+	char	 s[1024];
+
+	if (emsg != NULL)
+		(void)vsnprintf(s, sizeof(s), emsg, ap);
+	else
+		s[0] = '\0';
+	if (code)
+		logit(LOG_CRIT, "%s%sfatal in %s: %s", s, s[0] ? ": " : "",
+		    log_procname, strerror(code));
+	else
+		logit(LOG_CRIT, "%s%sfatal in %s", s, s[0] ? ": " : "",
+		    log_procname);
+	exit(1);
+}
+
+void
+fatal(const char *emsg, ...)
+{
+	va_list	 ap;
+	int	 code = errno;
+
+	va_start(ap, emsg);
+	vfatalc(code, emsg, ap);
+	va_end(ap);
+}
+
+void
+fatalx(const char *emsg, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, emsg);
+	vfatalc(0, emsg, ap);
+	va_end(ap);
+}

@@ -1,0 +1,147 @@
+/*
+ * Copyright (c) 2026 The fcgipmd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The imsg protocol between fcgipmd (parent) and fcgi-connector.
+ * Every payload is a fixed-size struct (strings are bounded arrays that
+ * must hold a NUL) or a fixed struct followed by one string; the
+ * receiver checks the exact size before use.
+ *
+ * Start-up: parent sends PRIVSEP (read before the connector drops its
+ * privileges), then GLOBAL, APP and MATCH per app, LISTEN per listener
+ * (with the listening fd), CFG_DONE.  Then PROC_UP / PROC_DOWN as app
+ * processes come and go.  The connector asks for backend connections
+ * with CONNECT; the parent answers CONNECT_RESULT with the fd or an
+ * errno.  The connector's log lines travel as LOG.
+ */
+
+#ifndef PROTO_H
+#define PROTO_H
+
+#include <sys/types.h>
+#include <stdint.h>
+
+#define CONNECTOR_FD		3	/* imsg socketpair in the connector */
+#define PROTO_NAME_MAX		64	/* app names */
+#define PROTO_PATH_MAX		1024	/* match strings, chroot path */
+
+enum imsg_type {
+	IMSG_NONE,
+
+	/* parent -> connector: configuration */
+	IMSG_CFG_PRIVSEP,	/* struct cfg_privsep */
+	IMSG_CFG_GLOBAL,	/* struct cfg_global */
+	IMSG_CFG_APP,		/* struct cfg_app */
+	IMSG_CFG_MATCH,		/* struct cfg_match */
+	IMSG_CFG_LISTEN,	/* struct cfg_listen + fd */
+	IMSG_CFG_DONE,		/* empty */
+
+	/* parent -> connector: process table */
+	IMSG_PROC_UP,		/* struct proc_msg */
+	IMSG_PROC_DOWN,		/* struct proc_msg */
+
+	/* connector <-> parent: backend connections */
+	IMSG_CONNECT,		/* struct connect_req */
+	IMSG_CONNECT_RESULT,	/* struct connect_res (+ fd on success) */
+
+	/* connector -> parent */
+	IMSG_LOG,		/* int priority + text */
+	IMSG_PROC_DONE,		/* struct proc_msg: recycle this process */
+	IMSG_PROC_SERVED,	/* struct proc_msg: its first request ended */
+
+	/* parent -> connector: stop accepting, drain, exit */
+	IMSG_SHUTDOWN,		/* empty */
+
+	IMSG_TYPE_MAX
+};
+
+struct cfg_privsep {
+	uid_t		 uid;
+	gid_t		 gid;
+	int		 verbose;
+	char		 chroot[PROTO_PATH_MAX];
+};
+
+struct cfg_global {
+	uint64_t	 max_params;
+	int		 kill_timeout;
+	int		 verbose;
+};
+
+struct cfg_app {
+	uint32_t	 id;		/* parent's index, stable per config */
+	char		 name[PROTO_NAME_MAX];
+	int		 type;		/* enum app_type */
+	int		 concurrency;	/* connections per process */
+	int		 queue_depth;
+	int		 connect_timeout;
+	int		 idle_timeout;
+	int		 request_timeout;
+	int64_t		 max_requests;
+	uint64_t	 buffer_size;
+	int		 keep_conn;
+};
+
+struct cfg_match {
+	uint32_t	 app_id;
+	int		 kind;		/* enum match_kind */
+	char		 str[PROTO_PATH_MAX];
+};
+
+#define ALLOW_MAX		16
+struct cfg_allow {
+	int		 family;	/* AF_INET, AF_INET6 */
+	int		 prefixlen;
+	uint8_t		 addr[16];
+};
+
+struct cfg_listen {
+	uint32_t	 id;
+	int		 kind;		/* enum listen_kind */
+	int		 has_app;
+	uint32_t	 app_id;	/* when has_app */
+	int		 nallow;
+	struct cfg_allow allow[ALLOW_MAX];
+	char		 name[PROTO_PATH_MAX];	/* for log lines */
+};
+
+/* why the connector asks the parent to replace a process */
+enum proc_done_reason {
+	DONE_MAX_REQUESTS = 1,
+	DONE_IDLE_TIMEOUT,
+	DONE_REQUEST_TIMEOUT
+};
+
+struct proc_msg {
+	uint32_t	 app_id;
+	pid_t		 pid;
+	int		 reason;	/* PROC_DONE: enum proc_done_reason */
+};
+
+struct connect_req {
+	uint32_t	 token;		/* echoed back */
+	uint32_t	 app_id;
+	pid_t		 pid;
+};
+
+struct connect_res {
+	uint32_t	 token;
+	uint32_t	 app_id;
+	pid_t		 pid;
+	int		 error;		/* 0: fd attached; else an errno */
+};
+
+#endif /* PROTO_H */

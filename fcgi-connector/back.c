@@ -1,0 +1,415 @@
+/*
+ * Copyright (c) 2026 The fcgipmd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * One request on one backend connection.  The request always has id 1
+ * towards the app (one request per connection at a time); its output
+ * records are relayed to the web server with the front's request id.
+ *
+ * Backpressure both ways: a backend whose output to the app exceeds
+ * buffer-size pauses the front's reading; app output waiting for a
+ * slow web server beyond buffer-size pauses reading from the app.
+ *
+ * An app process may exit between two requests (php-cgi does after
+ * PHP_FCGI_MAX_REQUESTS).  When a reused connection closes before any
+ * response byte, the request is sent again on another connection: the
+ * parameters are kept, and the body records sent so far are kept in
+ * r_replay up to REPLAY_MAX.
+ */
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "connector.h"
+#include "log.h"
+#include "util.h"
+
+static void	 back_read_cb(struct bufferevent *, void *);
+static void	 back_write_cb(struct bufferevent *, void *);
+static void	 back_event_cb(struct bufferevent *, short, void *);
+static void	 back_idle_read_cb(struct bufferevent *, void *);
+static void	 back_process(struct backend *);
+static struct request *back_detach(struct backend *);
+static void	 back_fail(struct request *, int, const char *);
+static void	 back_check_full(struct request *);
+
+struct backend *
+back_new(struct cproc *p, int fd)
+{
+	struct backend	*b;
+
+	if ((b = calloc(1, sizeof(*b))) == NULL) {
+		log_warn("%s", __func__);
+		close(fd);
+		return (NULL);
+	}
+	if ((b->b_bev = bufferevent_socket_new(cenv->c_base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		log_warnx("%s: bufferevent", __func__);
+		close(fd);
+		free(b);
+		return (NULL);
+	}
+	b->b_proc = p;
+	bufferevent_set_max_single_read(b->b_bev, FRONT_READ_MAX);
+	/* Idle: any byte or EOF means the connection is of no more use. */
+	bufferevent_setcb(b->b_bev, back_idle_read_cb, NULL, back_event_cb,
+	    b);
+	bufferevent_enable(b->b_bev, EV_READ);
+	return (b);
+}
+
+/* Close the connection (idle or not) and forget it. */
+void
+back_free(struct backend *b)
+{
+	struct cproc	*p = b->b_proc;
+
+	if (b->b_inpool)
+		TAILQ_REMOVE(&p->cp_idle, b, b_entry);
+	bufferevent_free(b->b_bev);
+	free(b);
+	p->cp_conns--;
+	pool_proc_gc(p);
+}
+
+static void
+back_idle_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct backend	*b = arg;
+
+	(void)bev;
+	log_info("app %s[%d]: sent data on an idle connection; closed",
+	    b->b_proc->cp_app->ca_cfg.name, b->b_proc->cp_pid);
+	back_free(b);
+}
+
+/* Put the request on this (idle) connection and send what we have. */
+void
+back_attach(struct request *req, struct backend *b)
+{
+	struct capp	*ca = req->r_app;
+	struct cproc	*p = b->b_proc;
+	struct evbuffer	*out = bufferevent_get_output(b->b_bev);
+	struct timeval	 tv;
+	size_t		 plen;
+
+	TAILQ_REMOVE(&p->cp_idle, b, b_entry);
+	b->b_inpool = 0;
+	b->b_req = req;
+	req->r_backend = b;
+	req->r_state = REQ_RELAY;
+	p->cp_busy++;
+	p->cp_requests++;
+
+	fcgi_begin_request_add(out, 1, req->r_role,
+	    ca->ca_cfg.keep_conn ? FCGI_KEEP_CONN : 0);
+	if ((plen = evbuffer_get_length(req->r_params)) > 0)
+		fcgi_record_add(out, FCGI_PARAMS, 1,
+		    evbuffer_pullup(req->r_params, -1), plen);
+	fcgi_record_add(out, FCGI_PARAMS, 1, NULL, 0);
+
+	/* Body sent to a previous connection that dropped it. */
+	if (req->r_replay != NULL && evbuffer_get_length(req->r_replay) > 0)
+		evbuffer_add(out, evbuffer_pullup(req->r_replay, -1),
+		    evbuffer_get_length(req->r_replay));
+
+	/* Only a reused connection may be retried: keep what it gets. */
+	req->r_replayable = b->b_reused && req->r_retries < RETRY_MAX &&
+	    evbuffer_get_length(req->r_input) +
+	    (req->r_replay ? evbuffer_get_length(req->r_replay) : 0) <=
+	    REPLAY_MAX;
+	if (req->r_replayable && evbuffer_get_length(req->r_input) > 0) {
+		if (req->r_replay == NULL &&
+		    (req->r_replay = evbuffer_new()) == NULL)
+			req->r_replayable = 0;
+		else
+			evbuffer_add(req->r_replay,
+			    evbuffer_pullup(req->r_input, -1),
+			    evbuffer_get_length(req->r_input));
+	}
+	evbuffer_add_buffer(out, req->r_input);
+
+	bufferevent_setcb(b->b_bev, back_read_cb, back_write_cb,
+	    back_event_cb, b);
+	if (ca->ca_cfg.idle_timeout > 0) {
+		tv.tv_sec = ca->ca_cfg.idle_timeout;
+		tv.tv_usec = 0;
+		bufferevent_set_timeouts(b->b_bev, &tv, NULL);
+	}
+	bufferevent_enable(b->b_bev, EV_READ | EV_WRITE);
+	back_check_full(req);
+}
+
+/* STDIN or DATA content from the front, while on a backend. */
+void
+back_input(struct request *req, uint8_t type, struct evbuffer *in,
+    size_t clen)
+{
+	struct evbuffer	*out = bufferevent_get_output(req->r_backend->b_bev);
+	uint8_t		*copy;
+
+	if (req->r_replayable) {
+		if (evbuffer_get_length(req->r_replay != NULL ?
+		    req->r_replay : out) + clen + FCGI_HEADER_LEN > REPLAY_MAX ||
+		    (req->r_replay == NULL &&
+		    (req->r_replay = evbuffer_new()) == NULL) ||
+		    (copy = malloc(clen + 1)) == NULL)
+			req->r_replayable = 0;
+		else {
+			evbuffer_copyout(in, copy, clen);
+			fcgi_record_add(req->r_replay, type, 1, copy, clen);
+			free(copy);
+		}
+	}
+	if (fcgi_record_add_buffer(out, type, 1, in, clen) == -1) {
+		evbuffer_drain(in, clen);
+		back_fail(req, 502, "out of memory");
+		return;
+	}
+	back_check_full(req);
+}
+
+/* Too much waiting for the app: stop reading from the web server. */
+static void
+back_check_full(struct request *req)
+{
+	struct evbuffer	*out = bufferevent_get_output(req->r_backend->b_bev);
+	struct front	*f = req->r_front;
+
+	if (evbuffer_get_length(out) >= req->r_app->ca_cfg.buffer_size &&
+	    !f->f_paused) {
+		f->f_paused = 1;
+		bufferevent_disable(f->f_bev, EV_READ);
+	}
+}
+
+/* The app took our bytes: the front may send more. */
+static void
+back_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct backend	*b = arg;
+
+	(void)bev;
+	if (b->b_req != NULL && b->b_req->r_front->f_paused)
+		front_resume(b->b_req->r_front);
+}
+
+static void
+back_read_cb(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	back_process(arg);
+}
+
+void
+back_resume(struct backend *b)
+{
+	if (!b->b_paused)
+		return;
+	b->b_paused = 0;
+	bufferevent_enable(b->b_bev, EV_READ);
+	back_process(b);
+}
+
+static struct request *
+back_detach(struct backend *b)
+{
+	struct request	*req = b->b_req;
+
+	if (req == NULL)
+		return (NULL);
+	b->b_req = NULL;
+	req->r_backend = NULL;
+	b->b_proc->cp_busy--;
+	bufferevent_set_timeouts(b->b_bev, NULL, NULL);
+	bufferevent_setcb(b->b_bev, back_idle_read_cb, NULL, back_event_cb, b);
+	return (req);
+}
+
+/* The web server gave up on the request: the connection goes too. */
+void
+back_abandon(struct request *req)
+{
+	struct backend	*b = req->r_backend;
+
+	back_detach(b);
+	back_free(b);
+	pool_dispatch(req->r_app);
+}
+
+/* The backend failed this request; answer it ourselves if we still can. */
+static void
+back_fail(struct request *req, int code, const char *why)
+{
+	struct backend	*b = req->r_backend;
+	struct cproc	*p = b->b_proc;
+	struct capp	*ca = req->r_app;
+	pid_t		 pid = p->cp_pid;
+
+	back_detach(b);
+	back_free(b);
+	if (req->r_front->f_paused)
+		front_resume(req->r_front);
+	if (req->r_output) {
+		log_warnx("app %s[%d]: %s after its response began; response "
+		    "ended", ca->ca_cfg.name, pid, why);
+		fcgi_record_add(front_output(req->r_front), FCGI_STDOUT,
+		    req->r_id, NULL, 0);
+		front_request_end(req, 0, FCGI_REQUEST_COMPLETE);
+	} else {
+		log_warnx("app %s[%d]: %s, %d", ca->ca_cfg.name, pid, why,
+		    code);
+		front_request_error(req, code, why);
+	}
+	pool_dispatch(ca);
+}
+
+static void
+back_process(struct backend *b)
+{
+	struct request		*req = b->b_req;
+	struct evbuffer		*in = bufferevent_get_input(b->b_bev);
+	struct front		*f;
+	struct fcgi_header	 h;
+	struct cproc		*p = b->b_proc;
+	struct proc_msg		 pm;
+	uint8_t			 body[FCGI_END_BODY_LEN];
+	const char		*errstr;
+	uint32_t		 appstatus;
+	int			 rv;
+
+	if (req == NULL)
+		return;
+	f = req->r_front;
+	for (;;) {
+		if (front_output_full(f, req->r_app->ca_cfg.buffer_size)) {
+			b->b_paused = 1;
+			bufferevent_disable(b->b_bev, EV_READ);
+			return;
+		}
+		if ((rv = fcgi_record_next(in, &h, &errstr)) != 1)
+			break;
+		if (h.id != 1) {
+			errstr = "record for another request id";
+			rv = -1;
+			break;
+		}
+		switch (h.type) {
+		case FCGI_STDOUT:
+		case FCGI_STDERR:
+			if (h.clen > 0) {
+				req->r_output = 1;
+				if (req->r_replay != NULL) {
+					evbuffer_free(req->r_replay);
+					req->r_replay = NULL;
+				}
+				req->r_replayable = 0;
+				fcgi_record_add_buffer(front_output(f), h.type,
+				    req->r_id, in, h.clen);
+			} else
+				fcgi_record_add(front_output(f), h.type,
+				    req->r_id, NULL, 0);
+			fcgi_record_done(in, &h);
+			break;
+		case FCGI_END_REQUEST:
+			evbuffer_remove(in, body, sizeof(body));
+			fcgi_record_done(in, &h);
+			appstatus = ((uint32_t)body[0] << 24) |
+			    (body[1] << 16) | (body[2] << 8) | body[3];
+			if (!p->cp_served_told) {
+				p->cp_served_told = 1;
+				memset(&pm, 0, sizeof(pm));
+				pm.app_id = p->cp_app->ca_cfg.id;
+				pm.pid = p->cp_pid;
+				parent_compose(IMSG_PROC_SERVED, &pm,
+				    sizeof(pm));
+			}
+			back_detach(b);
+			pool_release(b, body[4] == FCGI_REQUEST_COMPLETE &&
+			    evbuffer_get_length(in) == 0);
+			front_request_end(req, appstatus, body[4]);
+			return;
+		default:
+			errstr = "unexpected record type from the app";
+			rv = -1;
+			break;
+		}
+		if (rv == -1)
+			break;
+	}
+	if (rv == -1) {
+		char	 why[128];
+
+		snprintf(why, sizeof(why), "protocol error: %s", errstr);
+		back_fail(req, 502, why);
+	}
+}
+
+static void
+back_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct backend	*b = arg;
+	struct request	*req = b->b_req;
+	struct capp	*ca = b->b_proc->cp_app;
+	struct proc_msg	 pm;
+	char		 why[128];
+
+	(void)bev;
+	if (req == NULL) {
+		/* An idle connection closed: the process left or recycles. */
+		pool_proc_leaving(b->b_proc);
+		back_free(b);
+		pool_dispatch(ca);
+		return;
+	}
+	if (what & BEV_EVENT_TIMEOUT) {
+		memset(&pm, 0, sizeof(pm));
+		pm.app_id = ca->ca_cfg.id;
+		pm.pid = b->b_proc->cp_pid;
+		pm.reason = DONE_IDLE_TIMEOUT;
+		parent_compose(IMSG_PROC_DONE, &pm, sizeof(pm));
+		snprintf(why, sizeof(why), "idle-timeout (%d s) expired",
+		    ca->ca_cfg.idle_timeout);
+		back_fail(req, 504, why);
+		return;
+	}
+	/* Closed before any response byte on a reused connection: retry. */
+	if (b->b_reused && !req->r_output && req->r_replayable &&
+	    req->r_retries < RETRY_MAX) {
+		log_debug("app %s[%d]: reused connection closed before the "
+		    "response; retrying request", ca->ca_cfg.name,
+		    b->b_proc->cp_pid);
+		pool_proc_leaving(b->b_proc);
+		back_detach(b);
+		back_free(b);
+		req->r_retries++;
+		pool_requeue(req);
+		if (req->r_front->f_paused)
+			front_resume(req->r_front);
+		return;
+	}
+	log_debug("app %s[%d]: what 0x%x reused %d output %d replayable %d "
+	    "retries %d", ca->ca_cfg.name, b->b_proc->cp_pid, what,
+	    b->b_reused, req->r_output, req->r_replayable, req->r_retries);
+	snprintf(why, sizeof(why), "%s", (what & BEV_EVENT_EOF) ?
+	    "closed the connection" : "connection error");
+	back_fail(req, 502, why);
+}

@@ -1,0 +1,402 @@
+/*
+ * Copyright (c) 2026 The fcgipmd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * fcgi-connector: start-up ritual and the channel to the parent.
+ *
+ * Started only by fcgipmd, as root, with the imsg socketpair on
+ * CONNECTOR_FD.  It reads its identity and chroot from the first
+ * message, builds its event base, locks itself in (sandbox.c) and only
+ * then reads the rest of its configuration and the listening sockets.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#include "connector.h"
+#include "log.h"
+#include "util.h"
+
+struct connector	*cenv;
+
+static void	 parent_dispatch(int, short, void *);
+static void	 parent_event_update(void);
+static void	 parent_read_privsep(struct cfg_privsep *);
+static void	 log_to_parent(int, const char *);
+static void	 cfg_app(struct imsg *);
+static void	 cfg_match(struct imsg *);
+static void	 cfg_listen(struct imsg *);
+static void	 proc_msg(struct imsg *);
+static void	 connect_result(struct imsg *);
+static void	 shutdown_start(void);
+static int	 started_by_fcgipmd(void);
+
+static int
+started_by_fcgipmd(void)
+{
+	int		 type, domain;
+	socklen_t	 len = sizeof(type);
+
+	if (getsockopt(CONNECTOR_FD, SOL_SOCKET, SO_TYPE, &type, &len) == -1)
+		return (0);
+	len = sizeof(domain);
+	if (getsockopt(CONNECTOR_FD, SOL_SOCKET, SO_DOMAIN, &domain, &len) ==
+	    -1)
+		return (0);
+	return (type == SOCK_STREAM && domain == AF_UNIX && geteuid() == 0);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct connector	 c;
+	struct cfg_privsep	 ps;
+
+	(void)argv;
+	setproctitle_init(argc, argv, environ);
+	if (argc != 1 || !started_by_fcgipmd()) {
+		fprintf(stderr, "fcgi-connector: this program is started by "
+		    "fcgipmd(8) and does not run by hand\n");
+		exit(1);
+	}
+	memset(&c, 0, sizeof(c));
+	cenv = &c;
+	c.c_ppid = getppid();
+	TAILQ_INIT(&c.c_apps);
+	TAILQ_INIT(&c.c_listeners);
+	TAILQ_INIT(&c.c_fronts);
+	c.c_max_params = 1024 * 1024;
+
+	log_init(1, LOG_DAEMON);
+	log_procinit("connector");
+	imsgbuf_init(&c.c_ibuf, CONNECTOR_FD, IMSGBUF_FDPASS);
+	parent_read_privsep(&ps);
+	log_setverbose(ps.verbose);
+	log_setsink(log_to_parent);
+	setproctitle("connector");
+
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);	/* the parent says when to stop */
+	signal(SIGTERM, SIG_DFL);
+	if ((c.c_base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+
+	sandbox_enter(&ps);
+
+	if (fd_set_nonblock(CONNECTOR_FD) == -1)
+		fatal("nonblock");
+	c.c_iev_flags = 0;
+	parent_event_update();
+	event_base_dispatch(c.c_base);
+	return (0);
+}
+
+/* The first message, read before anything else, as root. */
+static void
+parent_read_privsep(struct cfg_privsep *ps)
+{
+	struct imsg	 imsg;
+	ssize_t		 n;
+	int		 rv;
+
+	for (;;) {
+		if ((rv = imsg_get(&cenv->c_ibuf, &imsg)) == -1)
+			fatalx("malformed message from the parent");
+		if (rv == 1)
+			break;
+		if ((n = imsgbuf_read(&cenv->c_ibuf)) == -1) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			fatal("read from the parent");
+		}
+		if (n == 0)
+			exit(0);
+	}
+	if (imsg.hdr.type != IMSG_CFG_PRIVSEP ||
+	    imsg_get_data(&imsg, ps, sizeof(*ps)) == -1 ||
+	    !str_bounded(ps->chroot, sizeof(ps->chroot)))
+		fatalx("the parent's first message is not PRIVSEP");
+	imsg_free(&imsg);
+}
+
+static void
+log_to_parent(int pri, const char *line)
+{
+	struct iovec	 iov[2];
+
+	iov[0].iov_base = &pri;
+	iov[0].iov_len = sizeof(pri);
+	iov[1].iov_base = (void *)line;
+	iov[1].iov_len = strnlen(line, 4000) + 1;
+	if (iov[1].iov_len == 4001)
+		iov[1].iov_len = 4000;	/* the parent wants a NUL inside */
+	if (imsg_composev(&cenv->c_ibuf, IMSG_LOG, 0, 0, -1, iov, 2) == 0 &&
+	    cenv->c_base != NULL)
+		parent_event_update();
+}
+
+void
+parent_compose(uint32_t type, const void *data, size_t len)
+{
+	if (imsg_compose(&cenv->c_ibuf, type, 0, 0, -1, data, len) == -1)
+		fatal("%s", __func__);
+	parent_event_update();
+}
+
+static void
+parent_event_update(void)
+{
+	short	 flags = EV_READ;
+
+	if (imsgbuf_queued(&cenv->c_ibuf) > 0)
+		flags |= EV_WRITE;
+	if (flags == cenv->c_iev_flags)
+		return;
+	if (cenv->c_iev != NULL)
+		event_free(cenv->c_iev);
+	cenv->c_iev = event_new(cenv->c_base, CONNECTOR_FD,
+	    flags | EV_PERSIST, parent_dispatch, NULL);
+	if (cenv->c_iev == NULL || event_add(cenv->c_iev, NULL) == -1)
+		fatalx("%s: event", __func__);
+	cenv->c_iev_flags = flags;
+}
+
+static void
+parent_dispatch(int fd, short ev, void *arg)
+{
+	struct imsgbuf	*ibuf = &cenv->c_ibuf;
+	struct imsg	 imsg;
+	ssize_t		 n;
+	int		 rv;
+
+	(void)fd;
+	(void)arg;
+	if (ev & EV_WRITE) {
+		if (imsgbuf_write(ibuf) == -1) {
+			/* The parent is gone: nothing left to serve for. */
+			log_setsink(NULL);
+			_exit(1);
+		}
+	}
+	if (ev & EV_READ) {
+		if ((n = imsgbuf_read(ibuf)) == 0)
+			_exit(0);
+		if (n == -1 && errno != EAGAIN && errno != EINTR) {
+			log_setsink(NULL);
+			fatal("read from the parent");
+		}
+	}
+	while ((rv = imsg_get(ibuf, &imsg)) == 1) {
+		switch (imsg.hdr.type) {
+		case IMSG_CFG_GLOBAL: {
+			struct cfg_global g;
+
+			if (imsg_get_data(&imsg, &g, sizeof(g)) == -1)
+				fatalx("bad CFG_GLOBAL");
+			cenv->c_max_params = g.max_params;
+			log_setverbose(g.verbose);
+			break;
+		}
+		case IMSG_CFG_APP:
+			cfg_app(&imsg);
+			break;
+		case IMSG_CFG_MATCH:
+			cfg_match(&imsg);
+			break;
+		case IMSG_CFG_LISTEN:
+			cfg_listen(&imsg);
+			break;
+		case IMSG_CFG_DONE:
+			cenv->c_configured = 1;
+			log_debug("configured");
+			break;
+		case IMSG_PROC_UP:
+		case IMSG_PROC_DOWN:
+			proc_msg(&imsg);
+			break;
+		case IMSG_CONNECT_RESULT:
+			connect_result(&imsg);
+			break;
+		case IMSG_SHUTDOWN:
+			shutdown_start();
+			break;
+		default:
+			fatalx("unexpected message type %u from the parent",
+			    imsg.hdr.type);
+		}
+		imsg_free(&imsg);
+	}
+	if (rv == -1)
+		fatalx("malformed message from the parent");
+	parent_event_update();
+}
+
+struct capp *
+capp_find_id(uint32_t id)
+{
+	struct capp	*ca;
+
+	TAILQ_FOREACH(ca, &cenv->c_apps, ca_entry)
+		if (ca->ca_cfg.id == id)
+			return (ca);
+	return (NULL);
+}
+
+struct capp *
+capp_find_name(const char *name, size_t len)
+{
+	struct capp	*ca;
+
+	TAILQ_FOREACH(ca, &cenv->c_apps, ca_entry)
+		if (strlen(ca->ca_cfg.name) == len &&
+		    memcmp(ca->ca_cfg.name, name, len) == 0)
+			return (ca);
+	return (NULL);
+}
+
+static void
+cfg_app(struct imsg *imsg)
+{
+	struct capp	*ca;
+
+	if ((ca = calloc(1, sizeof(*ca))) == NULL)
+		fatal("%s", __func__);
+	if (imsg_get_data(imsg, &ca->ca_cfg, sizeof(ca->ca_cfg)) == -1 ||
+	    !str_bounded(ca->ca_cfg.name, sizeof(ca->ca_cfg.name)) ||
+	    ca->ca_cfg.concurrency < 1 || ca->ca_cfg.queue_depth < 0)
+		fatalx("bad CFG_APP");
+	if (capp_find_id(ca->ca_cfg.id) != NULL)
+		fatalx("duplicate app id %u", ca->ca_cfg.id);
+	TAILQ_INIT(&ca->ca_procs);
+	TAILQ_INIT(&ca->ca_queue);
+	TAILQ_INSERT_TAIL(&cenv->c_apps, ca, ca_entry);
+}
+
+static void
+cfg_match(struct imsg *imsg)
+{
+	struct cfg_match	 cm;
+	struct capp		*ca;
+	char			***vec, *s;
+	size_t			*n;
+
+	if (imsg_get_data(imsg, &cm, sizeof(cm)) == -1 ||
+	    !str_bounded(cm.str, sizeof(cm.str)) ||
+	    (ca = capp_find_id(cm.app_id)) == NULL)
+		fatalx("bad CFG_MATCH");
+	if (cm.kind == 1) {		/* MATCH_SCRIPT */
+		vec = &ca->ca_scripts;
+		n = &ca->ca_nscripts;
+	} else if (cm.kind == 2) {	/* MATCH_URI */
+		vec = &ca->ca_uris;
+		n = &ca->ca_nuris;
+	} else
+		fatalx("bad CFG_MATCH kind %d", cm.kind);
+	if ((*vec = reallocarray(*vec, *n + 1, sizeof(char *))) == NULL ||
+	    (s = strdup(cm.str)) == NULL)
+		fatal("%s", __func__);
+	(*vec)[(*n)++] = s;
+}
+
+static void
+cfg_listen(struct imsg *imsg)
+{
+	struct cfg_listen	 cl;
+	int			 fd;
+
+	if (imsg_get_data(imsg, &cl, sizeof(cl)) == -1 ||
+	    !str_bounded(cl.name, sizeof(cl.name)) ||
+	    cl.nallow < 0 || cl.nallow > ALLOW_MAX ||
+	    (cl.has_app && capp_find_id(cl.app_id) == NULL))
+		fatalx("bad CFG_LISTEN");
+	if ((fd = imsg_get_fd(imsg)) == -1)
+		fatalx("CFG_LISTEN without a socket");
+	listener_add(&cl, fd);
+}
+
+static void
+proc_msg(struct imsg *imsg)
+{
+	struct proc_msg	 pm;
+	struct capp	*ca;
+
+	if (imsg_get_data(imsg, &pm, sizeof(pm)) == -1 ||
+	    (ca = capp_find_id(pm.app_id)) == NULL)
+		fatalx("bad PROC message");
+	if (imsg->hdr.type == IMSG_PROC_UP)
+		pool_proc_up(ca, pm.pid);
+	else
+		pool_proc_down(ca, pm.pid);
+}
+
+static void
+connect_result(struct imsg *imsg)
+{
+	struct connect_res	 res;
+	int			 fd;
+
+	if (imsg_get_data(imsg, &res, sizeof(res)) == -1)
+		fatalx("bad CONNECT_RESULT");
+	fd = imsg_get_fd(imsg);
+	if ((res.error == 0) != (fd != -1))
+		fatalx("CONNECT_RESULT: error %d with fd %d", res.error, fd);
+	pool_connect_result(&res, fd);
+}
+
+/* Stop accepting; finish what is in flight; exit when nothing is. */
+static void
+shutdown_start(void)
+{
+	if (cenv->c_stopping)
+		return;
+	cenv->c_stopping = 1;
+	listeners_close();
+	connector_check_done();
+}
+
+void
+connector_check_done(void)
+{
+	static int	 checking;
+	struct front	*f, *tf;
+
+	if (!cenv->c_stopping || checking || fronts_busy())
+		return;
+	/* Idle fronts close once their last bytes are written. */
+	checking = 1;		/* front_free() calls us again */
+	TAILQ_FOREACH_SAFE(f, &cenv->c_fronts, f_entry, tf)
+		if (!f->f_closing)
+			front_output_drained(f);
+	checking = 0;
+	if (cenv->c_nfronts > 0)
+		return;
+	log_debug("drained, exiting");
+	/* Let the parent have our last log lines. */
+	(void)imsgbuf_flush(&cenv->c_ibuf);
+	exit(0);
+}

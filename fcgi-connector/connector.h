@@ -1,0 +1,214 @@
+/*
+ * Copyright (c) 2026 The fcgipmd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * fcgi-connector, the unprivileged relay: the table of contents.
+ *
+ *   connector.c  main, start-up ritual, the imsg channel to the parent
+ *   sandbox.c    chroot, identity, capabilities, no_new_privs, seccomp
+ *   front.c      listeners and web-server connections: records in,
+ *                requests created, our own error responses
+ *   route.c      which app serves a request
+ *   pool.c       per-app process table, FIFO queue, backend pool,
+ *                connect requests to the parent
+ *   back.c       one request on one backend connection: send, relay
+ *                the response, retry a request a dying process dropped
+ *
+ * Request life: PARAMS collected (front.c) -> routed (route.c) ->
+ * queued or given a pooled backend (pool.c) -> relayed (back.c) ->
+ * END_REQUEST -> backend back to the pool, request freed.
+ */
+
+#ifndef CONNECTOR_H
+#define CONNECTOR_H
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+
+#include "fcgi.h"
+#include "imsg.h"
+#include "proto.h"
+
+#define REPLAY_MAX		(64 * 1024)	/* request bytes kept for a retry */
+#define RETRY_MAX		3
+#define LEAVING_GRACE_MS	1000	/* no new conns to a leaving process */
+#define FRONT_READ_MAX		(256 * 1024)	/* per read from the web server */
+#define FCGI_MAX_CONNS_VALUE	10000		/* FCGI_GET_VALUES answers */
+
+struct request;
+struct backend;
+
+struct capp {
+	TAILQ_ENTRY(capp)	 ca_entry;
+	struct cfg_app		 ca_cfg;
+	char			**ca_scripts;	/* exact SCRIPT_FILENAME */
+	size_t			 ca_nscripts;
+	char			**ca_uris;	/* path prefixes */
+	size_t			 ca_nuris;
+	TAILQ_HEAD(, cproc)	 ca_procs;
+	TAILQ_HEAD(, request)	 ca_queue;	/* waiting for a backend */
+	int			 ca_nqueued;
+	int			 ca_pending;	/* connects asked, all procs */
+};
+TAILQ_HEAD(capplist, capp);
+
+struct cproc {
+	TAILQ_ENTRY(cproc)	 cp_entry;
+	struct capp		*cp_app;
+	pid_t			 cp_pid;
+	int			 cp_up;		/* PROC_UP and not DOWN */
+	int			 cp_conns;	/* open + being connected */
+	int			 cp_pending;	/* connects asked of the parent */
+	int			 cp_busy;	/* requests on it now */
+	int			 cp_served_told;
+	int			 cp_leaving;	/* closed an idle conn: exiting? */
+	struct event		*cp_leave_timer;
+	uint64_t		 cp_requests;
+	TAILQ_HEAD(, backend)	 cp_idle;	/* pooled connections */
+};
+
+struct backend {
+	TAILQ_ENTRY(backend)	 b_entry;	/* cp_idle */
+	struct cproc		*b_proc;
+	struct bufferevent	*b_bev;
+	struct request		*b_req;		/* NULL when idle */
+	int			 b_inpool;	/* on cp_idle */
+	int			 b_reused;	/* served before */
+	int			 b_paused;	/* reading stopped: front full */
+};
+
+enum req_state {
+	REQ_PARAMS = 1,		/* collecting PARAMS */
+	REQ_QUEUED,		/* waiting for a backend */
+	REQ_RELAY,		/* on a backend */
+	REQ_DONE		/* answered, waiting to be freed */
+};
+
+struct request {
+	TAILQ_ENTRY(request)	 r_entry;	/* front's list */
+	TAILQ_ENTRY(request)	 r_qentry;	/* app queue */
+	struct front		*r_front;
+	uint16_t		 r_id;
+	uint16_t		 r_role;
+	uint8_t			 r_flags;
+	enum req_state		 r_state;
+	struct capp		*r_app;
+	struct backend		*r_backend;
+	struct evbuffer		*r_params;	/* encoded pairs, as received */
+	struct evbuffer		*r_input;	/* STDIN/DATA records, framed,
+						   waiting for a backend */
+	struct evbuffer		*r_replay;	/* copy of what the backend got */
+	int			 r_replayable;
+	int			 r_retries;
+	int			 r_stdin_done;
+	int			 r_output;	/* response bytes relayed */
+	struct event		*r_timer;	/* queue wait or idle */
+	char			 r_script[256];	/* for log lines */
+};
+
+struct listener {
+	TAILQ_ENTRY(listener)	 li_entry;
+	struct cfg_listen	 li_cfg;
+	int			 li_fd;
+	struct event		*li_ev;
+};
+TAILQ_HEAD(listenerlist, listener);
+
+struct front {
+	TAILQ_ENTRY(front)	 f_entry;
+	struct listener		*f_listener;
+	struct bufferevent	*f_bev;
+	TAILQ_HEAD(, request)	 f_reqs;
+	int			 f_nreqs;
+	int			 f_closing;	/* close once output is sent */
+	int			 f_paused;	/* reading stopped: backpressure */
+	char			 f_peer[64];
+};
+TAILQ_HEAD(frontlist, front);
+
+struct connector {
+	struct event_base	*c_base;
+	pid_t			 c_ppid;	/* fcgipmd */
+	struct imsgbuf		 c_ibuf;
+	struct event		*c_iev;
+	short			 c_iev_flags;
+	int			 c_configured;
+	int			 c_stopping;
+	uint64_t		 c_max_params;
+	struct capplist		 c_apps;
+	struct listenerlist	 c_listeners;
+	struct frontlist	 c_fronts;
+	int			 c_nfronts;
+	uint32_t		 c_token;
+	struct event		*c_accept_pause;
+};
+
+extern struct connector	*cenv;
+
+/* connector.c */
+void		 parent_compose(uint32_t, const void *, size_t);
+struct capp	*capp_find_id(uint32_t);
+struct capp	*capp_find_name(const char *, size_t);
+void		 connector_check_done(void);
+
+/* sandbox.c */
+void		 sandbox_enter(const struct cfg_privsep *);
+
+/* front.c */
+void		 listener_add(struct cfg_listen *, int);
+void		 listeners_pause(int);
+void		 listeners_close(void);
+void		 front_request_error(struct request *, int, const char *);
+void		 front_request_end(struct request *, uint32_t, uint8_t);
+void		 front_request_free(struct request *);
+void		 front_output_drained(struct front *);
+struct evbuffer	*front_output(struct front *);
+int		 front_output_full(struct front *, size_t);
+void		 front_resume(struct front *);
+int		 fronts_busy(void);
+
+/* route.c */
+struct capp	*route_request(struct request *, int *, const char **);
+int		 params_get(struct request *, const char *, char *, size_t);
+
+/* pool.c */
+void		 pool_proc_up(struct capp *, pid_t);
+void		 pool_proc_down(struct capp *, pid_t);
+void		 pool_connect_result(const struct connect_res *, int);
+void		 pool_submit(struct request *);
+void		 pool_unqueue(struct request *);
+void		 pool_requeue(struct request *);
+void		 pool_release(struct backend *, int);
+void		 pool_proc_gc(struct cproc *);
+void		 pool_proc_leaving(struct cproc *);
+void		 pool_dispatch(struct capp *);
+
+/* back.c */
+void		 back_attach(struct request *, struct backend *);
+void		 back_input(struct request *, uint8_t, struct evbuffer *,
+		    size_t);
+void		 back_abandon(struct request *);
+void		 back_resume(struct backend *);
+struct backend	*back_new(struct cproc *, int);
+void		 back_free(struct backend *);
+
+#endif /* CONNECTOR_H */

@@ -1,0 +1,702 @@
+/*
+ * Copyright (c) 2026 The fcgipmd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The web-server side: accepting on the listeners (with the allow list
+ * and a pause when descriptors run out), parsing records from each
+ * connection, creating and ending requests, answering management
+ * records, and writing our own error responses.
+ *
+ * A front connection may carry several requests at once (multiplexed
+ * request ids); its requests live on f_reqs.  A front is freed only by
+ * its own callbacks (EOF, error, output drained while closing), never
+ * from inside a request's completion, so callers may keep using it.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "connector.h"
+#include "log.h"
+#include "util.h"
+
+#define ACCEPT_BATCH		64
+#define FRONT_MAX_REQS		1024	/* requests at once on one front */
+
+static void	 listener_accept_cb(evutil_socket_t, short, void *);
+static void	 listener_resume_cb(evutil_socket_t, short, void *);
+static int	 listener_allowed(struct listener *, struct sockaddr_storage *);
+static void	 front_new(struct listener *, int, struct sockaddr_storage *);
+static void	 front_free(struct front *);
+static void	 front_read_cb(struct bufferevent *, void *);
+static void	 front_write_cb(struct bufferevent *, void *);
+static void	 front_event_cb(struct bufferevent *, short, void *);
+static void	 front_process(struct front *);
+static int	 front_record(struct front *, struct fcgi_header *,
+		    struct evbuffer *);
+static struct request *front_find(struct front *, uint16_t);
+static int	 front_begin(struct front *, uint16_t, struct evbuffer *);
+static void	 front_get_values(struct front *, struct evbuffer *, size_t);
+static void	 front_unknown_type(struct front *, uint8_t);
+static void	 front_params(struct request *, struct evbuffer *, size_t);
+static void	 front_input(struct request *, uint8_t, struct evbuffer *,
+		    size_t);
+static void	 front_abort(struct request *);
+static void	 front_maybe_close(struct front *);
+static const char *status_text(int);
+
+void
+listener_add(struct cfg_listen *cl, int fd)
+{
+	struct listener	*li;
+
+	if ((li = calloc(1, sizeof(*li))) == NULL)
+		fatal("%s", __func__);
+	li->li_cfg = *cl;
+	li->li_fd = fd;
+	if (fd_set_nonblock(fd) == -1)
+		fatal("%s: nonblock", __func__);
+	li->li_ev = event_new(cenv->c_base, fd, EV_READ | EV_PERSIST,
+	    listener_accept_cb, li);
+	if (li->li_ev == NULL || event_add(li->li_ev, NULL) == -1)
+		fatalx("%s: event", __func__);
+	TAILQ_INSERT_TAIL(&cenv->c_listeners, li, li_entry);
+	log_debug("listening on %s", li->li_cfg.name);
+}
+
+void
+listeners_close(void)
+{
+	struct listener	*li;
+
+	while ((li = TAILQ_FIRST(&cenv->c_listeners)) != NULL) {
+		TAILQ_REMOVE(&cenv->c_listeners, li, li_entry);
+		event_free(li->li_ev);
+		close(li->li_fd);
+		free(li);
+	}
+	if (cenv->c_accept_pause != NULL) {
+		event_free(cenv->c_accept_pause);
+		cenv->c_accept_pause = NULL;
+	}
+}
+
+/* Out of descriptors: stop accepting for a while instead of spinning. */
+void
+listeners_pause(int secs)
+{
+	struct listener	*li;
+	struct timeval	 tv = { secs, 0 };
+
+	TAILQ_FOREACH(li, &cenv->c_listeners, li_entry)
+		event_del(li->li_ev);
+	if (cenv->c_accept_pause == NULL)
+		cenv->c_accept_pause = evtimer_new(cenv->c_base,
+		    listener_resume_cb, NULL);
+	if (cenv->c_accept_pause != NULL)
+		evtimer_add(cenv->c_accept_pause, &tv);
+}
+
+static void
+listener_resume_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct listener	*li;
+
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	TAILQ_FOREACH(li, &cenv->c_listeners, li_entry)
+		event_add(li->li_ev, NULL);
+}
+
+static int
+listener_allowed(struct listener *li, struct sockaddr_storage *ss)
+{
+	const uint8_t	*addr, *net;
+	int		 i, bits, alen, family = ss->ss_family;
+	uint8_t		 mask;
+	struct cfg_allow *al;
+
+	if (li->li_cfg.kind != 2 || li->li_cfg.nallow == 0)	/* not TCP */
+		return (1);
+	if (family == AF_INET) {
+		addr = (uint8_t *)&((struct sockaddr_in *)ss)->sin_addr;
+		alen = 4;
+	} else if (family == AF_INET6) {
+		addr = (uint8_t *)&((struct sockaddr_in6 *)ss)->sin6_addr;
+		alen = 16;
+	} else
+		return (0);
+	for (i = 0; i < li->li_cfg.nallow; i++) {
+		al = &li->li_cfg.allow[i];
+		if (al->family != family || al->prefixlen < 0 ||
+		    al->prefixlen > alen * 8)
+			continue;
+		net = al->addr;
+		for (bits = al->prefixlen; bits >= 8; bits -= 8, addr++, net++)
+			if (*addr != *net)
+				break;
+		if (bits >= 8)
+			goto next;
+		if (bits > 0) {
+			mask = (uint8_t)(0xff << (8 - bits));
+			if ((*addr & mask) != (*net & mask))
+				goto next;
+		}
+		return (1);
+ next:
+		addr = family == AF_INET ?
+		    (uint8_t *)&((struct sockaddr_in *)ss)->sin_addr :
+		    (uint8_t *)&((struct sockaddr_in6 *)ss)->sin6_addr;
+	}
+	return (0);
+}
+
+static void
+peer_name(struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	char	 host[INET6_ADDRSTRLEN];
+
+	if (ss->ss_family == AF_INET) {
+		inet_ntop(AF_INET, &((struct sockaddr_in *)ss)->sin_addr,
+		    host, sizeof(host));
+		snprintf(buf, len, "%s:%d", host,
+		    ntohs(((struct sockaddr_in *)ss)->sin_port));
+	} else if (ss->ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)ss)->sin6_addr,
+		    host, sizeof(host));
+		snprintf(buf, len, "[%s]:%d", host,
+		    ntohs(((struct sockaddr_in6 *)ss)->sin6_port));
+	} else
+		strlcpy(buf, "unix", len);
+}
+
+static void
+listener_accept_cb(evutil_socket_t lfd, short ev, void *arg)
+{
+	struct listener		*li = arg;
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	char			 peer[64];
+	int			 fd, i;
+
+	(void)ev;
+	for (i = 0; i < ACCEPT_BATCH; i++) {
+		len = sizeof(ss);
+		memset(&ss, 0, sizeof(ss));
+		fd = accept4(lfd, (struct sockaddr *)&ss, &len,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno == EMFILE || errno == ENFILE) {
+				log_warn("listen %s: accept (pausing 1 s)",
+				    li->li_cfg.name);
+				listeners_pause(1);
+				return;
+			}
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno != EAGAIN)
+				log_warn("listen %s: accept", li->li_cfg.name);
+			return;
+		}
+		if (!listener_allowed(li, &ss)) {
+			peer_name(&ss, peer, sizeof(peer));
+			log_warnx("listen %s: connection from %s not allowed, "
+			    "closed", li->li_cfg.name, peer);
+			close(fd);
+			continue;
+		}
+		front_new(li, fd, &ss);
+	}
+}
+
+static void
+front_new(struct listener *li, int fd, struct sockaddr_storage *ss)
+{
+	struct front	*f;
+
+	if ((f = calloc(1, sizeof(*f))) == NULL) {
+		log_warn("%s", __func__);
+		close(fd);
+		return;
+	}
+	f->f_listener = li;
+	TAILQ_INIT(&f->f_reqs);
+	peer_name(ss, f->f_peer, sizeof(f->f_peer));
+	if ((f->f_bev = bufferevent_socket_new(cenv->c_base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		log_warnx("%s: bufferevent", __func__);
+		close(fd);
+		free(f);
+		return;
+	}
+	bufferevent_setcb(f->f_bev, front_read_cb, front_write_cb,
+	    front_event_cb, f);
+	bufferevent_set_max_single_read(f->f_bev, FRONT_READ_MAX);
+	bufferevent_enable(f->f_bev, EV_READ);
+	TAILQ_INSERT_TAIL(&cenv->c_fronts, f, f_entry);
+	cenv->c_nfronts++;
+}
+
+/* The connection is over: every request on it is abandoned. */
+static void
+front_free(struct front *f)
+{
+	struct request	*req;
+
+	while ((req = TAILQ_FIRST(&f->f_reqs)) != NULL)
+		front_request_free(req);
+	TAILQ_REMOVE(&cenv->c_fronts, f, f_entry);
+	cenv->c_nfronts--;
+	bufferevent_free(f->f_bev);
+	free(f);
+	connector_check_done();
+}
+
+/* Fronts with requests in flight (the connector drains them). */
+int
+fronts_busy(void)
+{
+	struct front	*f;
+	int		 n = 0;
+
+	TAILQ_FOREACH(f, &cenv->c_fronts, f_entry)
+		n += f->f_nreqs;
+	return (n);
+}
+
+struct evbuffer *
+front_output(struct front *f)
+{
+	return (bufferevent_get_output(f->f_bev));
+}
+
+int
+front_output_full(struct front *f, size_t limit)
+{
+	return (evbuffer_get_length(bufferevent_get_output(f->f_bev)) >=
+	    limit);
+}
+
+static void
+front_read_cb(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	front_process(arg);
+}
+
+/* Output drained: let paused backends go on, or finish closing. */
+static void
+front_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct front	*f = arg;
+	struct request	*req, *treq;
+
+	TAILQ_FOREACH_SAFE(req, &f->f_reqs, r_entry, treq)
+		if (req->r_backend != NULL && req->r_backend->b_paused &&
+		    !front_output_full(f, req->r_app->ca_cfg.buffer_size))
+			back_resume(req->r_backend);
+	if (f->f_closing && f->f_nreqs == 0 &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		front_free(f);
+}
+
+static void
+front_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct front	*f = arg;
+
+	(void)bev;
+	if (f->f_nreqs > 0) {
+		if (what & BEV_EVENT_ERROR)
+			log_info("front %s: %s with %d request(s) in flight; "
+			    "abandoned", f->f_peer,
+			    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()),
+			    f->f_nreqs);
+		else
+			log_info("front %s: closed by the web server with %d "
+			    "request(s) in flight; abandoned", f->f_peer,
+			    f->f_nreqs);
+	}
+	front_free(f);
+}
+
+/* Stop reading until a backend has taken what we gave it. */
+static void
+front_pause(struct front *f)
+{
+	if (!f->f_paused) {
+		f->f_paused = 1;
+		bufferevent_disable(f->f_bev, EV_READ);
+	}
+}
+
+void
+front_resume(struct front *f)
+{
+	if (!f->f_paused)
+		return;
+	f->f_paused = 0;
+	bufferevent_enable(f->f_bev, EV_READ);
+	front_process(f);
+}
+
+static void
+front_process(struct front *f)
+{
+	struct evbuffer		*in = bufferevent_get_input(f->f_bev);
+	struct fcgi_header	 h;
+	const char		*errstr;
+	int			 rv;
+
+	while (!f->f_paused && !f->f_closing &&
+	    (rv = fcgi_record_next(in, &h, &errstr)) == 1) {
+		if (front_record(f, &h, in) == -1) {
+			front_free(f);
+			return;
+		}
+		fcgi_record_done(in, &h);
+	}
+	if (!f->f_paused && !f->f_closing && rv == -1) {
+		log_warnx("front %s: %s; connection closed", f->f_peer,
+		    errstr);
+		front_free(f);
+	}
+}
+
+static struct request *
+front_find(struct front *f, uint16_t id)
+{
+	struct request	*req;
+
+	TAILQ_FOREACH(req, &f->f_reqs, r_entry)
+		if (req->r_id == id)
+			return (req);
+	return (NULL);
+}
+
+/*
+ * One whole record; its content (h->clen bytes) is at the head of in
+ * and must be consumed here.  Returns -1 when the connection must go.
+ */
+static int
+front_record(struct front *f, struct fcgi_header *h, struct evbuffer *in)
+{
+	struct request	*req;
+
+	switch (h->type) {
+	case FCGI_BEGIN_REQUEST:
+		return (front_begin(f, h->id, in));
+	case FCGI_ABORT_REQUEST:
+		evbuffer_drain(in, h->clen);
+		if ((req = front_find(f, h->id)) != NULL)
+			front_abort(req);
+		return (0);
+	case FCGI_PARAMS:
+	case FCGI_STDIN:
+	case FCGI_DATA:
+		req = front_find(f, h->id);
+		if (req == NULL || req->r_state == REQ_DONE) {
+			/* Inactive id: ignored, as the spec says. */
+			evbuffer_drain(in, h->clen);
+			return (0);
+		}
+		if (h->type == FCGI_PARAMS) {
+			if (req->r_state != REQ_PARAMS) {
+				evbuffer_drain(in, h->clen);
+				return (0);
+			}
+			front_params(req, in, h->clen);
+		} else
+			front_input(req, h->type, in, h->clen);
+		return (0);
+	case FCGI_GET_VALUES:
+		front_get_values(f, in, h->clen);
+		return (0);
+	default:
+		evbuffer_drain(in, h->clen);
+		if (h->type > FCGI_MAXTYPE)
+			front_unknown_type(f, h->type);
+		else
+			log_info("front %s: unexpected %s record ignored",
+			    f->f_peer, fcgi_type_name(h->type));
+		return (0);
+	}
+}
+
+static int
+front_begin(struct front *f, uint16_t id, struct evbuffer *in)
+{
+	struct request	*req;
+	uint8_t		 body[FCGI_BEGIN_BODY_LEN];
+	uint16_t	 role;
+
+	evbuffer_remove(in, body, sizeof(body));
+	role = (body[0] << 8) | body[1];
+	if (front_find(f, id) != NULL) {
+		log_warnx("front %s: BEGIN_REQUEST for request %u which is "
+		    "still active; connection closed", f->f_peer, id);
+		return (-1);
+	}
+	if (role != FCGI_RESPONDER && role != FCGI_AUTHORIZER &&
+	    role != FCGI_FILTER) {
+		log_warnx("front %s: unknown role %u", f->f_peer, role);
+		fcgi_end_request_add(front_output(f), id, 0,
+		    FCGI_UNKNOWN_ROLE);
+		return (0);
+	}
+	if (f->f_nreqs >= FRONT_MAX_REQS) {
+		fcgi_end_request_add(front_output(f), id, 0, FCGI_OVERLOADED);
+		return (0);
+	}
+	if ((req = calloc(1, sizeof(*req))) == NULL ||
+	    (req->r_params = evbuffer_new()) == NULL ||
+	    (req->r_input = evbuffer_new()) == NULL) {
+		log_warn("%s", __func__);
+		if (req != NULL) {
+			if (req->r_params != NULL)
+				evbuffer_free(req->r_params);
+			free(req);
+		}
+		fcgi_end_request_add(front_output(f), id, 0, FCGI_OVERLOADED);
+		return (0);
+	}
+	req->r_front = f;
+	req->r_id = id;
+	req->r_role = role;
+	req->r_flags = body[2];
+	req->r_state = REQ_PARAMS;
+	TAILQ_INSERT_TAIL(&f->f_reqs, req, r_entry);
+	f->f_nreqs++;
+	return (0);
+}
+
+static void
+front_params(struct request *req, struct evbuffer *in, size_t clen)
+{
+	struct capp	*ca;
+	const char	*why;
+	int		 status;
+
+	if (clen > 0) {
+		if (evbuffer_get_length(req->r_params) + clen >
+		    cenv->c_max_params) {
+			evbuffer_drain(in, clen);
+			log_warnx("front %s: request %u: PARAMS larger than "
+			    "max-params-size (%llu bytes)", req->r_front->f_peer,
+			    req->r_id, (unsigned long long)cenv->c_max_params);
+			front_request_error(req, 431,
+			    "request parameters too large");
+			return;
+		}
+		evbuffer_remove_buffer(in, req->r_params, clen);
+		return;
+	}
+	/* The empty record: the parameters are complete. */
+	if ((ca = route_request(req, &status, &why)) == NULL) {
+		log_warnx("front %s: %s", req->r_front->f_peer, why);
+		front_request_error(req, status, why);
+		return;
+	}
+	req->r_app = ca;
+	pool_submit(req);
+}
+
+/* STDIN or DATA content: to the backend, or kept until there is one. */
+static void
+front_input(struct request *req, uint8_t type, struct evbuffer *in,
+    size_t clen)
+{
+	size_t	 limit;
+
+	if (type == FCGI_STDIN && clen == 0)
+		req->r_stdin_done = 1;
+	if (req->r_state == REQ_RELAY) {
+		back_input(req, type, in, clen);
+		return;
+	}
+	if (fcgi_record_add_buffer(req->r_input, type, 1, in, clen) == -1) {
+		evbuffer_drain(in, clen);
+		front_request_error(req, 502, "out of memory");
+		return;
+	}
+	limit = req->r_app != NULL ? req->r_app->ca_cfg.buffer_size :
+	    256 * 1024;
+	if (evbuffer_get_length(req->r_input) >= limit)
+		front_pause(req->r_front);
+}
+
+/*
+ * At shutdown: an idle front stops reading and closes once its output
+ * is written (front_write_cb frees it).
+ */
+void
+front_output_drained(struct front *f)
+{
+	f->f_closing = 1;
+	bufferevent_disable(f->f_bev, EV_READ);
+	if (f->f_nreqs == 0 &&
+	    evbuffer_get_length(bufferevent_get_output(f->f_bev)) == 0)
+		front_free(f);
+}
+
+static void
+front_abort(struct request *req)
+{
+	struct front	*f = req->r_front;
+	uint16_t	 id = req->r_id;
+
+	log_debug("front %s: request %u aborted by the web server", f->f_peer,
+	    id);
+	front_request_free(req);
+	fcgi_end_request_add(front_output(f), id, 0, FCGI_REQUEST_COMPLETE);
+	front_maybe_close(f);
+}
+
+static void
+front_get_values(struct front *f, struct evbuffer *in, size_t clen)
+{
+	struct evbuffer	*res;
+	const uint8_t	*p, *name, *val;
+	uint32_t	 nlen, vlen;
+	size_t		 pos = 0;
+	char		 num[16];
+	const char	*v;
+
+	p = evbuffer_pullup(in, clen);
+	if ((res = evbuffer_new()) == NULL) {
+		evbuffer_drain(in, clen);
+		return;
+	}
+	while (p != NULL && fcgi_nv_next(p, clen, &pos, &name, &nlen, &val,
+	    &vlen) == 1) {
+		v = NULL;
+		if (nlen == 14 && memcmp(name, "FCGI_MAX_CONNS", 14) == 0)
+			v = num;
+		else if (nlen == 13 && memcmp(name, "FCGI_MAX_REQS", 13) == 0)
+			v = num;
+		else if (nlen == 15 &&
+		    memcmp(name, "FCGI_MPXS_CONNS", 15) == 0)
+			v = "1";
+		if (v == NULL)
+			continue;
+		snprintf(num, sizeof(num), "%d", FCGI_MAX_CONNS_VALUE);
+		fcgi_nv_add(res, (const char *)name, nlen, v, strlen(v));
+	}
+	evbuffer_drain(in, clen);
+	fcgi_record_add(front_output(f), FCGI_GET_VALUES_RESULT, 0,
+	    evbuffer_pullup(res, -1), evbuffer_get_length(res));
+	evbuffer_free(res);
+}
+
+static void
+front_unknown_type(struct front *f, uint8_t type)
+{
+	uint8_t	 body[8] = { type, 0, 0, 0, 0, 0, 0, 0 };
+
+	fcgi_record_add(front_output(f), FCGI_UNKNOWN_TYPE, 0, body,
+	    sizeof(body));
+}
+
+static const char *
+status_text(int code)
+{
+	switch (code) {
+	case 403:	return ("Forbidden");
+	case 404:	return ("Not Found");
+	case 431:	return ("Request Header Fields Too Large");
+	case 502:	return ("Bad Gateway");
+	case 503:	return ("Service Unavailable");
+	case 504:	return ("Gateway Timeout");
+	default:	return ("Error");
+	}
+}
+
+/*
+ * We answer this request ourselves: a CGI response on STDOUT saying
+ * why, then END_REQUEST.  The caller has logged the reason.
+ */
+void
+front_request_error(struct request *req, int code, const char *why)
+{
+	struct front	*f = req->r_front;
+	struct evbuffer	*out = front_output(f);
+	char		 body[512];
+	int		 n;
+
+	n = snprintf(body, sizeof(body), "Status: %d %s\r\n"
+	    "Content-Type: text/plain\r\n\r\n%d %s: %s\n", code,
+	    status_text(code), code, status_text(code), why);
+	if (n < 0 || (size_t)n >= sizeof(body))
+		n = sizeof(body) - 1;
+	if (!req->r_output)
+		fcgi_record_add(out, FCGI_STDOUT, req->r_id, body, n);
+	fcgi_record_add(out, FCGI_STDOUT, req->r_id, NULL, 0);
+	front_request_end(req, 0, FCGI_REQUEST_COMPLETE);
+}
+
+/* END_REQUEST to the web server and the request is over. */
+void
+front_request_end(struct request *req, uint32_t appstatus, uint8_t pstatus)
+{
+	struct front	*f = req->r_front;
+
+	fcgi_end_request_add(front_output(f), req->r_id, appstatus, pstatus);
+	if (!(req->r_flags & FCGI_KEEP_CONN) || cenv->c_stopping)
+		f->f_closing = 1;
+	front_request_free(req);
+	front_maybe_close(f);
+}
+
+/* Close the front once its output is sent, if it is to close. */
+static void
+front_maybe_close(struct front *f)
+{
+	if (f->f_closing && f->f_nreqs == 0)
+		bufferevent_disable(f->f_bev, EV_READ);
+	if (f->f_paused && f->f_nreqs == 0)
+		front_resume(f);
+}
+
+/* Forget a request, abandoning its backend or queue place. */
+void
+front_request_free(struct request *req)
+{
+	struct front	*f = req->r_front;
+
+	if (req->r_state == REQ_QUEUED)
+		pool_unqueue(req);
+	if (req->r_backend != NULL)
+		back_abandon(req);
+	if (req->r_timer != NULL)
+		event_free(req->r_timer);
+	TAILQ_REMOVE(&f->f_reqs, req, r_entry);
+	f->f_nreqs--;
+	evbuffer_free(req->r_params);
+	evbuffer_free(req->r_input);
+	if (req->r_replay != NULL)
+		evbuffer_free(req->r_replay);
+	free(req);
+	connector_check_done();
+}

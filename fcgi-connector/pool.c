@@ -1,0 +1,339 @@
+/*
+ * Copyright (c) 2026 The fcgipmd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Per-app process table and connection pool.  Each process has its own
+ * socket, so every backend connection belongs to one known pid: busy
+ * counts are exact and the least busy process is chosen.  Idle
+ * connections are kept (FCGI_KEEP_CONN) so the parent is asked for a
+ * connection only when a process has spare capacity and a request
+ * waits.  Requests beyond free capacity wait in a FIFO bounded by
+ * listen-queue-depth, each for connect-timeout at most.
+ */
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "connector.h"
+#include "log.h"
+#include "util.h"
+
+static struct cproc *proc_find(struct capp *, pid_t);
+
+static struct backend *idle_pick(struct capp *);
+static struct cproc *capacity_pick(struct capp *);
+static void	 connect_ask(struct cproc *);
+static void	 queue_timeout_cb(evutil_socket_t, short, void *);
+
+static struct cproc *
+proc_find(struct capp *ca, pid_t pid)
+{
+	struct cproc	*p;
+
+	TAILQ_FOREACH(p, &ca->ca_procs, cp_entry)
+		if (p->cp_pid == pid)
+			return (p);
+	return (NULL);
+}
+
+/* A process that is down is forgotten once nothing refers to it. */
+void
+pool_proc_gc(struct cproc *p)
+{
+	if (p->cp_up || p->cp_conns > 0 || p->cp_pending > 0)
+		return;
+	TAILQ_REMOVE(&p->cp_app->ca_procs, p, cp_entry);
+	if (p->cp_leave_timer != NULL)
+		event_free(p->cp_leave_timer);
+	free(p);
+}
+
+static void
+proc_leave_timeout_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct cproc	*p = arg;
+
+	(void)fd;
+	(void)ev;
+	p->cp_leaving = 0;
+	pool_dispatch(p->cp_app);
+}
+
+/*
+ * The process closed an idle connection: most likely it is exiting
+ * (php-cgi does after PHP_FCGI_MAX_REQUESTS) but its socket still
+ * accepts.  Open no new connection to it until the parent says it is
+ * gone, or for LEAVING_GRACE_MS if it stays.
+ */
+void
+pool_proc_leaving(struct cproc *p)
+{
+	struct timeval	 tv = { 0, LEAVING_GRACE_MS * 1000 };
+
+	if (!p->cp_up)
+		return;
+	p->cp_leaving = 1;
+	if (p->cp_leave_timer == NULL &&
+	    (p->cp_leave_timer = evtimer_new(cenv->c_base,
+	    proc_leave_timeout_cb, p)) == NULL)
+		return;
+	evtimer_add(p->cp_leave_timer, &tv);
+}
+
+void
+pool_proc_up(struct capp *ca, pid_t pid)
+{
+	struct cproc	*p;
+
+	if ((p = proc_find(ca, pid)) == NULL) {
+		if ((p = calloc(1, sizeof(*p))) == NULL)
+			fatal("%s", __func__);
+		p->cp_app = ca;
+		p->cp_pid = pid;
+		TAILQ_INIT(&p->cp_idle);
+		TAILQ_INSERT_TAIL(&ca->ca_procs, p, cp_entry);
+	}
+	p->cp_up = 1;
+	p->cp_leaving = 0;
+	log_debug("app %s[%d]: up", ca->ca_cfg.name, pid);
+	pool_dispatch(ca);
+}
+
+void
+pool_proc_down(struct capp *ca, pid_t pid)
+{
+	struct cproc	*p;
+	struct backend	*b;
+
+	if ((p = proc_find(ca, pid)) == NULL)
+		return;
+	p->cp_up = 0;
+	while ((b = TAILQ_FIRST(&p->cp_idle)) != NULL)
+		back_free(b);
+	log_debug("app %s[%d]: down", ca->ca_cfg.name, pid);
+	pool_proc_gc(p);
+	pool_dispatch(ca);
+}
+
+/* An idle connection of the least busy process that has one. */
+static struct backend *
+idle_pick(struct capp *ca)
+{
+	struct cproc	*p, *best = NULL;
+
+	TAILQ_FOREACH(p, &ca->ca_procs, cp_entry)
+		if (p->cp_up && !TAILQ_EMPTY(&p->cp_idle) &&
+		    (best == NULL || p->cp_busy < best->cp_busy))
+			best = p;
+	return (best != NULL ? TAILQ_FIRST(&best->cp_idle) : NULL);
+}
+
+/* The process with the most room for another connection. */
+static struct cproc *
+capacity_pick(struct capp *ca)
+{
+	struct cproc	*p, *best = NULL;
+
+	TAILQ_FOREACH(p, &ca->ca_procs, cp_entry)
+		if (p->cp_up && !p->cp_leaving &&
+		    p->cp_conns < ca->ca_cfg.concurrency &&
+		    (best == NULL || p->cp_conns < best->cp_conns))
+			best = p;
+	return (best);
+}
+
+static void
+connect_ask(struct cproc *p)
+{
+	struct connect_req	 cr;
+
+	memset(&cr, 0, sizeof(cr));
+	cr.token = ++cenv->c_token;
+	cr.app_id = p->cp_app->ca_cfg.id;
+	cr.pid = p->cp_pid;
+	p->cp_pending++;
+	p->cp_conns++;
+	p->cp_app->ca_pending++;
+	parent_compose(IMSG_CONNECT, &cr, sizeof(cr));
+}
+
+void
+pool_connect_result(const struct connect_res *res, int fd)
+{
+	struct capp	*ca;
+	struct cproc	*p;
+	struct backend	*b;
+
+	if ((ca = capp_find_id(res->app_id)) == NULL ||
+	    (p = proc_find(ca, res->pid)) == NULL || p->cp_pending == 0) {
+		log_warnx("connect result for unknown app %u pid %d",
+		    res->app_id, res->pid);
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	p->cp_pending--;
+	ca->ca_pending--;
+	if (fd == -1) {
+		p->cp_conns--;
+		if (res->error != EAGAIN) {
+			/* Gone or going: wait for the parent's word. */
+			log_debug("app %s[%d]: connect: %s", ca->ca_cfg.name,
+			    p->cp_pid, strerror(res->error));
+			p->cp_up = 0;
+		} else
+			log_info("app %s[%d]: connect: listen queue full",
+			    ca->ca_cfg.name, p->cp_pid);
+		pool_proc_gc(p);
+		pool_dispatch(ca);
+		return;
+	}
+	if (!p->cp_up) {
+		close(fd);
+		p->cp_conns--;
+		pool_proc_gc(p);
+		pool_dispatch(ca);
+		return;
+	}
+	if ((b = back_new(p, fd)) == NULL) {
+		p->cp_conns--;
+		pool_dispatch(ca);
+		return;
+	}
+	TAILQ_INSERT_HEAD(&p->cp_idle, b, b_entry);
+	b->b_inpool = 1;
+	pool_dispatch(ca);
+}
+
+/* Hand queued requests to idle connections; ask for more if needed. */
+void
+pool_dispatch(struct capp *ca)
+{
+	struct request	*req;
+	struct backend	*b;
+	struct cproc	*p;
+	int		 need;
+
+	while ((req = TAILQ_FIRST(&ca->ca_queue)) != NULL &&
+	    (b = idle_pick(ca)) != NULL) {
+		pool_unqueue(req);
+		back_attach(req, b);
+	}
+	need = ca->ca_nqueued - ca->ca_pending;
+	while (need-- > 0 && (p = capacity_pick(ca)) != NULL)
+		connect_ask(p);
+}
+
+/* A routed request: a backend now, or a place in the queue. */
+void
+pool_submit(struct request *req)
+{
+	struct capp	*ca = req->r_app;
+	struct timeval	 tv;
+	struct backend	*b;
+	int		 waiting;
+
+	if (ca->ca_nqueued == 0 && (b = idle_pick(ca)) != NULL) {
+		back_attach(req, b);
+		return;
+	}
+	/*
+	 * Waiting means: not covered by a connection being made.  Beyond
+	 * the depth, only a process with spare capacity takes more.
+	 */
+	waiting = ca->ca_nqueued - ca->ca_pending;
+	if (waiting >= ca->ca_cfg.queue_depth && capacity_pick(ca) == NULL) {
+		log_warnx("app %s: listen queue full (%d waiting), 503",
+		    ca->ca_cfg.name, ca->ca_nqueued);
+		front_request_error(req, 503, "listen queue full");
+		return;
+	}
+	req->r_state = REQ_QUEUED;
+	TAILQ_INSERT_TAIL(&ca->ca_queue, req, r_qentry);
+	ca->ca_nqueued++;
+	if (req->r_timer == NULL)
+		req->r_timer = evtimer_new(cenv->c_base, queue_timeout_cb, req);
+	if (req->r_timer != NULL && ca->ca_cfg.connect_timeout > 0) {
+		tv.tv_sec = ca->ca_cfg.connect_timeout;
+		tv.tv_usec = 0;
+		evtimer_add(req->r_timer, &tv);
+	}
+	pool_dispatch(ca);
+}
+
+/* A request that must be tried again goes first in line. */
+void
+pool_requeue(struct request *req)
+{
+	struct capp	*ca = req->r_app;
+
+	req->r_state = REQ_QUEUED;
+	TAILQ_INSERT_HEAD(&ca->ca_queue, req, r_qentry);
+	ca->ca_nqueued++;
+	pool_dispatch(ca);
+}
+
+void
+pool_unqueue(struct request *req)
+{
+	struct capp	*ca = req->r_app;
+
+	if (req->r_state != REQ_QUEUED)
+		return;
+	TAILQ_REMOVE(&ca->ca_queue, req, r_qentry);
+	ca->ca_nqueued--;
+	req->r_state = REQ_PARAMS;	/* neither queued nor relaying */
+	if (req->r_timer != NULL)
+		evtimer_del(req->r_timer);
+}
+
+static void
+queue_timeout_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct request	*req = arg;
+	struct capp	*ca = req->r_app;
+
+	(void)fd;
+	(void)ev;
+	log_warnx("app %s: no free process within connect-timeout (%d s), "
+	    "503", ca->ca_cfg.name, ca->ca_cfg.connect_timeout);
+	pool_unqueue(req);
+	front_request_error(req, 503, "no free process within "
+	    "connect-timeout");
+}
+
+/*
+ * The request is done with this connection.  A clean one goes back
+ * to the pool (most recently used first); any other is closed.
+ */
+void
+pool_release(struct backend *b, int reusable)
+{
+	struct cproc	*p = b->b_proc;
+	struct capp	*ca = p->cp_app;
+
+	if (reusable && p->cp_up && ca->ca_cfg.keep_conn) {
+		b->b_reused = 1;
+		TAILQ_INSERT_HEAD(&p->cp_idle, b, b_entry);
+		b->b_inpool = 1;
+	} else
+		back_free(b);
+	pool_dispatch(ca);
+}

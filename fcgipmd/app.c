@@ -1,0 +1,489 @@
+/*
+ * Copyright (c) 2026 The fcgipmd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Supervision of static apps: keep each app at its wanted number of
+ * processes, log every exit, restart after restart-delay, back off on
+ * crash loops, replace at once a process that ended after serving (an
+ * app recycling itself) or that we replace on purpose, and log the
+ * apps' own stdout/stderr line by line.
+ */
+
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fcgipmd.h"
+#include "log.h"
+#include "util.h"
+
+static void	 app_schedule(struct app *, int);
+static void	 app_timer_cb(int, short, void *);
+static void	 app_spawn_more(struct app *);
+static int	 app_backoff_delay(struct app *);
+static void	 app_update_state(struct app *);
+static void	 outpipe_start(struct outpipe *, struct proc *);
+static void	 outpipe_cb(int, short, void *);
+static void	 outpipe_drain(struct outpipe *);
+static void	 outpipe_close(struct outpipe *);
+static void	 proc_free(struct proc *);
+static void	 proc_kill_cb(int, short, void *);
+static void	 proc_stop(struct proc *, int);
+
+void
+apps_init(struct fcgipmd *e)
+{
+	struct app_conf	*ac;
+	struct app	*app;
+	uint32_t	 id = 0;
+
+	TAILQ_INIT(&e->env_apps);
+	TAILQ_FOREACH(ac, &e->env_conf->c_apps, app_entry) {
+		if ((app = calloc(1, sizeof(*app))) == NULL)
+			fatal("%s", __func__);
+		app->a_conf = ac;
+		app->a_id = id++;
+		app->a_state = APP_STARTING;
+		TAILQ_INIT(&app->a_procs);
+		evtimer_set(&app->a_timer, app_timer_cb, app);
+		TAILQ_INSERT_TAIL(&e->env_apps, app, a_entry);
+	}
+}
+
+void
+apps_start(void)
+{
+	struct app	*app;
+
+	TAILQ_FOREACH(app, &env->env_apps, a_entry)
+		app_schedule(app, 0);
+}
+
+struct app *
+app_find_id(uint32_t id)
+{
+	struct app	*app;
+
+	TAILQ_FOREACH(app, &env->env_apps, a_entry)
+		if (app->a_id == id)
+			return (app);
+	return (NULL);
+}
+
+struct proc *
+app_find_pid(struct app *app, pid_t pid)
+{
+	struct proc	*p;
+
+	TAILQ_FOREACH(p, &app->a_procs, p_entry)
+		if (p->p_pid == pid)
+			return (p);
+	return (NULL);
+}
+
+/* Processes that have not been reaped yet, over every app. */
+int
+apps_alive(void)
+{
+	struct app	*app;
+	struct proc	*p;
+	int		 n = 0;
+
+	TAILQ_FOREACH(app, &env->env_apps, a_entry)
+		TAILQ_FOREACH(p, &app->a_procs, p_entry)
+			n++;
+	return (n);
+}
+
+static void
+app_schedule(struct app *app, int secs)
+{
+	struct timeval	 tv = { secs, 0 };
+
+	if (app->a_timer_set)
+		evtimer_del(&app->a_timer);
+	evtimer_add(&app->a_timer, &tv);
+	app->a_timer_set = 1;
+}
+
+static void
+app_timer_cb(int fd, short ev, void *arg)
+{
+	struct app	*app = arg;
+
+	(void)fd;
+	(void)ev;
+	app->a_timer_set = 0;
+	app_spawn_more(app);
+}
+
+static void
+app_spawn_more(struct app *app)
+{
+	struct app_conf	*ac = app->a_conf;
+	struct proc	*p;
+	char		 msg[512];
+
+	while (!env->env_stopping && app->a_state != APP_STOPPED &&
+	    app->a_nprocs < ac->app_processes) {
+		if ((p = calloc(1, sizeof(*p))) == NULL) {
+			log_warn("app %s", ac->app_name);
+			app_schedule(app, 1);
+			return;
+		}
+		p->p_app = app;
+		p->p_out.op_fd = p->p_err.op_fd = -1;
+		clock_gettime(CLOCK_MONOTONIC, &p->p_started);
+		if (spawn_proc(app, p, msg, sizeof(msg)) == -1) {
+			log_warnx("app %s: %s", ac->app_name, msg);
+			strlcpy(app->a_reason, msg, sizeof(app->a_reason));
+			free(p);
+			app->a_failures++;
+			app->a_state = app->a_failures >= BACKOFF_AFTER ?
+			    APP_BACKOFF : APP_STARTING;
+			app_schedule(app, app_backoff_delay(app));
+			return;
+		}
+		p->p_state = PROC_RUNNING;
+		TAILQ_INSERT_TAIL(&app->a_procs, p, p_entry);
+		app->a_nprocs++;
+		app->a_last_spawn = p->p_started;
+		outpipe_start(&p->p_out, p);
+		outpipe_start(&p->p_err, p);
+		evtimer_set(&p->p_killtimer, proc_kill_cb, p);
+		log_info("app %s[%d]: started", ac->app_name, p->p_pid);
+		connector_proc_up(app, p);
+		if (ac->app_init_start_delay > 0 &&
+		    app->a_nprocs < ac->app_processes) {
+			app_schedule(app, ac->app_init_start_delay);
+			break;
+		}
+	}
+	app_update_state(app);
+}
+
+/*
+ * restart-delay, doubled for each failed start beyond the third in a
+ * row, up to BACKOFF_MAX.
+ */
+static int
+app_backoff_delay(struct app *app)
+{
+	int	 d = app->a_conf->app_restart_delay, n;
+
+	if (app->a_failures < BACKOFF_AFTER)
+		return (d);
+	if (d < 1)
+		d = 1;
+	for (n = app->a_failures - BACKOFF_AFTER + 1; n > 0; n--) {
+		d *= 2;
+		if (d >= BACKOFF_MAX)
+			return (BACKOFF_MAX);
+	}
+	return (d);
+}
+
+static void
+app_update_state(struct app *app)
+{
+	if (app->a_state == APP_STOPPED || app->a_state == APP_REFUSED)
+		return;
+	if (app->a_nprocs >= app->a_conf->app_processes)
+		app->a_state = APP_RUNNING;
+	else if (app->a_failures >= BACKOFF_AFTER)
+		app->a_state = APP_BACKOFF;
+	else
+		app->a_state = APP_STARTING;
+}
+
+/*
+ * A child exited: if it is one of ours, log why, forget it and decide
+ * when to replace it.  Returns 1 if the pid was an app process.
+ */
+int
+app_reap(pid_t pid, int status)
+{
+	struct app	*app;
+	struct proc	*p = NULL;
+	struct app_conf	*ac;
+	double		 lived;
+	int		 delay;
+
+	TAILQ_FOREACH(app, &env->env_apps, a_entry)
+		if ((p = app_find_pid(app, pid)) != NULL)
+			break;
+	if (p == NULL)
+		return (0);
+	ac = app->a_conf;
+
+	outpipe_drain(&p->p_out);
+	outpipe_drain(&p->p_err);
+	if (WIFSIGNALED(status)) {
+		snprintf(app->a_reason, sizeof(app->a_reason),
+		    "killed by signal %d (%s)", WTERMSIG(status),
+		    signal_name(WTERMSIG(status)));
+	} else
+		snprintf(app->a_reason, sizeof(app->a_reason),
+		    "exited with status %d", WEXITSTATUS(status));
+	if (p->p_state == PROC_STOPPING || env->env_stopping)
+		log_info("app %s[%d]: %s", ac->app_name, pid, app->a_reason);
+	else
+		log_warnx("app %s[%d]: %s", ac->app_name, pid, app->a_reason);
+
+	lived = timespec_since(&p->p_started);
+	TAILQ_REMOVE(&app->a_procs, p, p_entry);
+	connector_proc_down(app, p);
+	if (p->p_state == PROC_RUNNING)
+		app->a_nprocs--;
+
+	if (env->env_stopping || p->p_state == PROC_STOPPING) {
+		proc_free(p);
+		fcgipmd_check_stopped();
+		return (1);
+	}
+
+	app->a_restarts++;
+	if (p->p_served || p->p_planned) {
+		/* Recycled itself, or replaced on purpose: at once. */
+		app->a_failures = 0;
+		delay = 0;
+	} else if (lived < FAILED_START_SECS) {
+		app->a_failures++;
+		delay = app_backoff_delay(app);
+	} else {
+		app->a_failures = 0;
+		delay = ac->app_restart_delay;
+	}
+	proc_free(p);
+	app_update_state(app);
+	if (delay > 0)
+		log_info("app %s: restarting in %d s", ac->app_name, delay);
+	app_schedule(app, delay);
+	return (1);
+}
+
+/* The connector saw this process finish a request. */
+void
+app_proc_served(struct app *app, struct proc *p)
+{
+	if (!p->p_served) {
+		p->p_served = 1;
+		app->a_failures = 0;
+		app_update_state(app);
+	}
+}
+
+/* The connector asks for this process to be replaced (reason: why). */
+void
+app_proc_done(struct app *app, struct proc *p, int reason)
+{
+	const char	*why;
+
+	switch (reason) {
+	case DONE_MAX_REQUESTS:		why = "max-requests reached"; break;
+	case DONE_IDLE_TIMEOUT:		why = "idle-timeout"; break;
+	case DONE_REQUEST_TIMEOUT:	why = "request-timeout"; break;
+	default:
+		log_warnx("connector: bad reason %d for app %s[%d]", reason,
+		    app->a_conf->app_name, p->p_pid);
+		return;
+	}
+	if (p->p_state != PROC_RUNNING)
+		return;
+	log_info("app %s[%d]: replacing (%s)", app->a_conf->app_name,
+	    p->p_pid, why);
+	p->p_planned = 1;
+	proc_stop(p, reason == DONE_MAX_REQUESTS ? SIGTERM : SIGKILL);
+	app->a_nprocs--;
+	app->a_restarts++;
+	app_spawn_more(app);
+}
+
+/* Stop every process: sig SIGTERM (then SIGKILL after kill-timeout). */
+void
+apps_stop(int sig)
+{
+	struct app	*app;
+	struct proc	*p;
+
+	TAILQ_FOREACH(app, &env->env_apps, a_entry) {
+		if (app->a_timer_set) {
+			evtimer_del(&app->a_timer);
+			app->a_timer_set = 0;
+		}
+		TAILQ_FOREACH(p, &app->a_procs, p_entry) {
+			if (p->p_state == PROC_RUNNING)
+				app->a_nprocs--;
+			proc_stop(p, sig);
+		}
+	}
+}
+
+static void
+proc_stop(struct proc *p, int sig)
+{
+	struct timeval	 tv = { env->env_conf->c_kill_timeout, 0 };
+
+	if (p->p_state == PROC_STOPPING && sig != SIGKILL)
+		return;
+	p->p_state = PROC_STOPPING;
+	(void)kill(p->p_pid, sig);
+	if (sig != SIGKILL && !evtimer_pending(&p->p_killtimer, NULL))
+		evtimer_add(&p->p_killtimer, &tv);
+}
+
+static void
+proc_kill_cb(int fd, short ev, void *arg)
+{
+	struct proc	*p = arg;
+
+	(void)fd;
+	(void)ev;
+	log_warnx("app %s[%d]: still running after %d s, killing",
+	    p->p_app->a_conf->app_name, p->p_pid,
+	    env->env_conf->c_kill_timeout);
+	(void)kill(p->p_pid, SIGKILL);
+}
+
+static void
+proc_free(struct proc *p)
+{
+	outpipe_close(&p->p_out);
+	outpipe_close(&p->p_err);
+	if (evtimer_initialized(&p->p_killtimer) &&
+	    evtimer_pending(&p->p_killtimer, NULL))
+		evtimer_del(&p->p_killtimer);
+	if (p->p_sock[0] != '\0')
+		(void)unlink(p->p_sock);
+	free(p);
+}
+
+void
+apps_free(void)
+{
+	struct app	*app;
+	struct proc	*p;
+
+	while ((app = TAILQ_FIRST(&env->env_apps)) != NULL) {
+		TAILQ_REMOVE(&env->env_apps, app, a_entry);
+		while ((p = TAILQ_FIRST(&app->a_procs)) != NULL) {
+			TAILQ_REMOVE(&app->a_procs, p, p_entry);
+			proc_free(p);
+		}
+		if (app->a_timer_set)
+			evtimer_del(&app->a_timer);
+		free(app);
+	}
+}
+
+/* --- the apps' own stdout and stderr, logged as NAME[pid]: line */
+
+static void
+outpipe_start(struct outpipe *op, struct proc *p)
+{
+	op->op_proc = p;
+	op->op_len = 0;
+	event_set(&op->op_ev, op->op_fd, EV_READ | EV_PERSIST, outpipe_cb, op);
+	event_add(&op->op_ev, NULL);
+}
+
+static void
+outpipe_line(struct outpipe *op, size_t len)
+{
+	struct proc	*p = op->op_proc;
+
+	log_info("%s[%d]: %.*s", p->p_app->a_conf->app_name, p->p_pid,
+	    (int)len, op->op_buf);
+}
+
+/*
+ * Read what is there and log complete lines: 1 after data, 0 when
+ * nothing is there now, -1 on EOF or error.
+ */
+static int
+outpipe_read(struct outpipe *op)
+{
+	char	*nl;
+	ssize_t	 n;
+	size_t	 used;
+
+	n = read(op->op_fd, op->op_buf + op->op_len,
+	    sizeof(op->op_buf) - op->op_len);
+	if (n == -1)
+		return ((errno == EAGAIN || errno == EINTR) ? 0 : -1);
+	if (n == 0) {
+		if (op->op_len > 0)
+			outpipe_line(op, op->op_len);
+		op->op_len = 0;
+		return (-1);
+	}
+	op->op_len += n;
+	while ((nl = memchr(op->op_buf, '\n', op->op_len)) != NULL) {
+		used = nl - op->op_buf;
+		outpipe_line(op, used);
+		memmove(op->op_buf, nl + 1, op->op_len - used - 1);
+		op->op_len -= used + 1;
+	}
+	if (op->op_len == sizeof(op->op_buf)) {	/* a very long line */
+		outpipe_line(op, op->op_len);
+		op->op_len = 0;
+	}
+	return (1);
+}
+
+static void
+outpipe_cb(int fd, short ev, void *arg)
+{
+	struct outpipe	*op = arg;
+
+	(void)fd;
+	(void)ev;
+	if (outpipe_read(op) == -1)
+		outpipe_close(op);
+}
+
+/* The process is gone: log what is left in the pipe. */
+static void
+outpipe_drain(struct outpipe *op)
+{
+	int	 i, rv = 1;
+
+	/* Bounded: a grandchild could keep the pipe full forever. */
+	for (i = 0; op->op_fd != -1 && rv == 1 && i < 256; i++)
+		if ((rv = outpipe_read(op)) == -1)
+			outpipe_close(op);
+	if (op->op_fd != -1 && op->op_len > 0) {
+		outpipe_line(op, op->op_len);
+		op->op_len = 0;
+	}
+}
+
+static void
+outpipe_close(struct outpipe *op)
+{
+	if (op->op_fd == -1)
+		return;
+	event_del(&op->op_ev);
+	close(op->op_fd);
+	op->op_fd = -1;
+}

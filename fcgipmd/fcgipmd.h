@@ -1,0 +1,172 @@
+/*
+ * Copyright (c) 2026 The fcgipmd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * fcgipmd, the privileged parent: the table of contents.
+ *
+ * The parent parses the configuration, opens the listening sockets,
+ * starts the unprivileged fcgi-connector (connector.c), spawns and
+ * supervises every app process (spawn.c, app.c) and answers the
+ * connector's requests for backend connections.  It never reads a
+ * request byte.
+ */
+
+#ifndef FCGIPMD_H
+#define FCGIPMD_H
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <time.h>
+
+#include <event.h>
+
+#include "config.h"
+#include "imsg.h"
+#include "proto.h"
+
+#define FAILED_START_SECS	10	/* died sooner without serving: failed */
+#define BACKOFF_AFTER		3	/* failed starts before doubling */
+#define BACKOFF_MAX		300	/* seconds */
+#define LINE_MAX_APP		1024	/* longest logged app output line */
+
+enum proc_state {
+	PROC_RUNNING = 1,
+	PROC_STOPPING		/* SIGTERM sent, waiting for it to exit */
+};
+
+/* A line-buffered pipe from an app's stdout or stderr. */
+struct outpipe {
+	struct proc		*op_proc;
+	int			 op_fd;
+	struct event		 op_ev;
+	char			 op_buf[LINE_MAX_APP];
+	size_t			 op_len;
+};
+
+/* One app process. */
+struct proc {
+	TAILQ_ENTRY(proc)	 p_entry;
+	struct app		*p_app;
+	pid_t			 p_pid;
+	enum proc_state		 p_state;
+	char			 p_sock[PATH_MAX];	/* its listening socket */
+	struct timespec		 p_started;
+	int			 p_served;	/* a request has ended */
+	int			 p_planned;	/* replaced on purpose */
+	struct outpipe		 p_out;
+	struct outpipe		 p_err;
+	struct event		 p_killtimer;
+};
+TAILQ_HEAD(proclist, proc);
+
+enum app_state {
+	APP_RUNNING = 1,
+	APP_STARTING,
+	APP_BACKOFF,
+	APP_STOPPED,
+	APP_REFUSED
+};
+
+/* An app and its processes. */
+struct app {
+	TAILQ_ENTRY(app)	 a_entry;
+	struct app_conf		*a_conf;
+	uint32_t		 a_id;
+	enum app_state		 a_state;
+	struct proclist		 a_procs;
+	int			 a_nprocs;	/* running, not stopping */
+	int			 a_failures;	/* failed starts in a row */
+	int			 a_restarts;
+	char			 a_reason[256];	/* last exit or error */
+	struct event		 a_timer;	/* next spawn */
+	int			 a_timer_set;
+	struct timespec		 a_last_spawn;
+};
+TAILQ_HEAD(applist_rt, app);
+
+/* A listening socket the connector accepts on (kept across restarts). */
+struct listener {
+	TAILQ_ENTRY(listener)	 li_entry;
+	struct listen_conf	*li_conf;
+	uint32_t		 li_id;
+	int			 li_fd;
+	char			 li_name[PROTO_PATH_MAX];
+};
+TAILQ_HEAD(listenerlist, listener);
+
+struct fcgipmd {
+	struct config		*env_conf;
+	const char		*env_conffile;
+	int			 env_debug;
+	int			 env_verbose;
+	int			 env_stopping;	/* 1 graceful, 2 at once */
+	char			 env_connector_path[PATH_MAX];
+	char			 env_apps_dir[PATH_MAX];
+	struct applist_rt	 env_apps;
+	struct listenerlist	 env_listeners;
+	uint32_t		 env_sockseq;
+	const char		*env_pidfile;	/* written by us */
+
+	/* the connector */
+	pid_t			 env_cpid;
+	struct imsgbuf		 env_ibuf;
+	int			 env_ibuf_ok;
+	struct event		 env_iev;
+	short			 env_iev_flags;
+	struct timespec		 env_cstarted;
+	int			 env_cquick;	/* quick deaths in a row */
+	struct event		 env_crestart;
+	struct event		 env_stoptimer;
+	int			 env_ready;	/* sd_notify READY sent */
+};
+
+extern struct fcgipmd	*env;
+
+/* fcgipmd.c */
+void		 sd_notify_send(const char *);
+void		 fcgipmd_check_stopped(void);
+double		 timespec_since(const struct timespec *);
+
+/* listen.c */
+int		 listeners_open(struct fcgipmd *);
+void		 listeners_close(struct fcgipmd *);
+int		 dirs_prepare(struct fcgipmd *);
+
+/* spawn.c */
+pid_t		 spawn_proc(struct app *, struct proc *, char *, size_t);
+
+/* app.c */
+void		 apps_init(struct fcgipmd *);
+void		 apps_start(void);
+void		 apps_stop(int);
+struct app	*app_find_id(uint32_t);
+struct proc	*app_find_pid(struct app *, pid_t);
+int		 app_reap(pid_t, int);
+void		 app_proc_served(struct app *, struct proc *);
+void		 app_proc_done(struct app *, struct proc *, int);
+int		 apps_alive(void);
+void		 apps_free(void);
+
+/* connector.c */
+int		 connector_find(char *, size_t);
+void		 connector_start(void);
+int		 connector_reap(pid_t, int);
+void		 connector_shutdown(void);
+void		 connector_kill(void);
+void		 connector_proc_up(struct app *, struct proc *);
+void		 connector_proc_down(struct app *, struct proc *);
+
+#endif /* FCGIPMD_H */
