@@ -7,12 +7,27 @@ PKGS="build-essential pkg-config byacc libbsd-dev libevent-dev libcap-dev
 libseccomp-dev nginx apache2 libfcgi-dev libfcgi-bin spawn-fcgi php-cgi
 curl wrk mandoc procps"
 
+# The connector's own unprivileged user (the "user" default).
+ensure_user() {
+	id fcgipmd >/dev/null 2>&1 && return 0
+	if [ "$(id -u)" = 0 ]; then
+		echo "deps: creating system user fcgipmd"
+		useradd --system --no-create-home --home-dir /nonexistent \
+		    --shell /usr/sbin/nologin fcgipmd
+	else
+		echo "deps: user fcgipmd is missing (run as root to create)" >&2
+	fi
+}
+
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
 	    grep -q "install ok installed" || missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+if [ -z "$missing" ]; then
+	ensure_user
+	exit 0
+fi
 
 if [ "$(id -u)" != 0 ]; then
 	echo "deps: missing packages:$missing (run as root to install)" >&2
@@ -31,4 +46,5 @@ apt-get update -qq || true
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
 rc=$?
 [ $made_policy = 1 ] && rm -f $policy
+[ $rc = 0 ] && ensure_user
 exit $rc

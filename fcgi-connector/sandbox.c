@@ -71,6 +71,22 @@ static const int allowed_syscalls[] = {
 
 static void	 seccomp_install(void);
 
+#ifdef FCGIPM_SANITIZE
+/*
+ * LeakSanitizer stops the world with ptrace and reads /proc at exit;
+ * neither exists for us after the chroot and the filter.  Sanitizer
+ * builds check the connector for memory errors and undefined behaviour
+ * only; the parent keeps its leak checks.
+ */
+const char	*__asan_default_options(void);
+
+const char *
+__asan_default_options(void)
+{
+	return ("detect_leaks=0");
+}
+#endif
+
 static void
 seccomp_install(void)
 {

@@ -6,8 +6,9 @@ TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 O=${O:-.}
 case $O in /*) BLD=$O ;; *) BLD=$TOP/$O ;; esac
 FCGIPMD=$BLD/fcgipmd/fcgipmd
-CLIENT=$BLD/regress/tools/fcgi-client
-APPS=$BLD/regress/apps
+# Test tools and apps come from the plain build; only the daemons vary.
+CLIENT=$TOP/regress/tools/fcgi-client
+APPS=$TOP/regress/apps
 
 pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1: $2"; }

@@ -1,0 +1,268 @@
+/*
+ * Copyright (c) 2026 The fcgipmd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The configuration objects: creation with every default filled in,
+ * lookup, and release.  parse.y fills them in; nothing here prints
+ * configuration errors.
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+
+static void	 matchlist_free(struct matchlist *);
+static void	 allowlist_free(struct allowlist *);
+
+/* A new configuration holding every default; NULL when out of memory. */
+struct config *
+config_new(void)
+{
+	struct config	*conf;
+
+	if ((conf = calloc(1, sizeof(*conf))) == NULL) {
+		log_warn("%s", __func__);
+		return (NULL);
+	}
+	TAILQ_INIT(&conf->c_listens);
+	TAILQ_INIT(&conf->c_apps);
+	conf->c_uid = (uid_t)-1;
+	conf->c_gid = (gid_t)-1;
+	conf->c_control_gid = 0;
+	conf->c_control_mode = 0660;
+	conf->c_pidfile = NULL;
+	conf->c_pidfile_set = 0;
+	conf->c_kill_timeout = CONF_KILL_TIMEOUT;
+	conf->c_max_params = CONF_MAX_PARAMS;
+	if ((conf->c_user = strdup(CONF_USER)) == NULL ||
+	    (conf->c_chroot = strdup(CONF_CHROOT)) == NULL ||
+	    (conf->c_socket_dir = strdup(CONF_SOCKET_DIR)) == NULL ||
+	    (conf->c_control_path = strdup(CONF_CONTROL)) == NULL ||
+	    (conf->c_safe_path = strdup(CONF_SAFE_PATH)) == NULL) {
+		log_warn("%s", __func__);
+		config_free(conf);
+		return (NULL);
+	}
+	return (conf);
+}
+
+void
+config_free(struct config *conf)
+{
+	struct listen_conf	*lc;
+	struct app_conf		*ac;
+
+	if (conf == NULL)
+		return;
+	while ((lc = TAILQ_FIRST(&conf->c_listens)) != NULL) {
+		TAILQ_REMOVE(&conf->c_listens, lc, l_entry);
+		listen_conf_free(lc);
+	}
+	while ((ac = TAILQ_FIRST(&conf->c_apps)) != NULL) {
+		TAILQ_REMOVE(&conf->c_apps, ac, app_entry);
+		app_conf_free(ac);
+	}
+	free(conf->c_file);
+	free(conf->c_user);
+	free(conf->c_chroot);
+	free(conf->c_socket_dir);
+	free(conf->c_control_path);
+	free(conf->c_control_group);
+	free(conf->c_pidfile);
+	free(conf->c_status_path);
+	free(conf->c_ping_path);
+	free(conf->c_safe_path);
+	free(conf);
+}
+
+/*
+ * A new static app with every default.  The name is copied as is (the
+ * parser checks it first); NULL when out of memory or when it does not
+ * fit.
+ */
+struct app_conf *
+app_conf_new(const char *name)
+{
+	struct app_conf	*ac;
+	int		 i;
+
+	if ((ac = calloc(1, sizeof(*ac))) == NULL) {
+		log_warn("%s", __func__);
+		return (NULL);
+	}
+	TAILQ_INIT(&ac->app_args);
+	TAILQ_INIT(&ac->app_env);
+	TAILQ_INIT(&ac->app_matches);
+	if (strlcpy(ac->app_name, name, sizeof(ac->app_name)) >=
+	    sizeof(ac->app_name)) {
+		log_warnx("%s: app name too long", __func__);
+		free(ac);
+		return (NULL);
+	}
+	ac->app_type = APP_STATIC;
+	if ((ac->app_user = strdup(CONF_APP_USER)) == NULL) {
+		log_warn("%s", __func__);
+		free(ac);
+		return (NULL);
+	}
+	ac->app_uid = (uid_t)-1;
+	ac->app_gid = (gid_t)-1;
+	ac->app_priority = 0;
+	for (i = 0; i < RLIM_CONF_COUNT; i++) {
+		ac->app_rlimit[i].rl_set = 0;
+		ac->app_rlimit[i].rl_value = 0;
+	}
+	ac->app_processes = APP_PROCESSES;
+	ac->app_concurrency = APP_CONCURRENCY;
+	ac->app_restart_delay = APP_RESTART_DELAY;
+	ac->app_init_start_delay = APP_INIT_START_DELAY;
+	ac->app_queue_depth = APP_QUEUE_DEPTH;
+	ac->app_connect_timeout = APP_CONNECT_TIMEOUT;
+	ac->app_idle_timeout = APP_IDLE_TIMEOUT;
+	ac->app_request_timeout = APP_REQUEST_TIMEOUT;
+	ac->app_max_requests = APP_MAX_REQUESTS;
+	ac->app_buffer_size = APP_BUFFER_SIZE;
+	ac->app_keep_conn = APP_KEEP_CONN;
+	return (ac);
+}
+
+void
+app_conf_free(struct app_conf *ac)
+{
+	if (ac == NULL)
+		return;
+	free(ac->app_file);
+	free(ac->app_command);
+	strlist_free(&ac->app_args);
+	free(ac->app_user);
+	free(ac->app_group);
+	strlist_free(&ac->app_env);
+	free(ac->app_chdir);
+	matchlist_free(&ac->app_matches);
+	free(ac);
+}
+
+struct app_conf *
+config_find_app(struct config *conf, const char *name)
+{
+	struct app_conf	*ac;
+
+	TAILQ_FOREACH(ac, &conf->c_apps, app_entry) {
+		if (strcmp(ac->app_name, name) == 0)
+			return (ac);
+	}
+	return (NULL);
+}
+
+/* Append a copy of str; -1 when out of memory. */
+int
+strlist_add(struct strlist *sl, const char *str)
+{
+	struct strentry	*se;
+
+	if ((se = calloc(1, sizeof(*se))) == NULL)
+		return (-1);
+	if ((se->s_str = strdup(str)) == NULL) {
+		free(se);
+		return (-1);
+	}
+	TAILQ_INSERT_TAIL(sl, se, s_entry);
+	return (0);
+}
+
+void
+strlist_free(struct strlist *sl)
+{
+	struct strentry	*se;
+
+	while ((se = TAILQ_FIRST(sl)) != NULL) {
+		TAILQ_REMOVE(sl, se, s_entry);
+		free(se->s_str);
+		free(se);
+	}
+}
+
+size_t
+strlist_count(const struct strlist *sl)
+{
+	const struct strentry	*se;
+	size_t			 n = 0;
+
+	TAILQ_FOREACH(se, sl, s_entry)
+		n++;
+	return (n);
+}
+
+static void
+matchlist_free(struct matchlist *ml)
+{
+	struct match_conf	*mc;
+
+	while ((mc = TAILQ_FIRST(ml)) != NULL) {
+		TAILQ_REMOVE(ml, mc, m_entry);
+		free(mc->m_str);
+		free(mc);
+	}
+}
+
+static void
+allowlist_free(struct allowlist *al)
+{
+	struct allow_conf	*ac;
+
+	while ((ac = TAILQ_FIRST(al)) != NULL) {
+		TAILQ_REMOVE(al, ac, al_entry);
+		free(ac);
+	}
+}
+
+/* A new listener: unix, root:root, mode 0660, default backlog. */
+struct listen_conf *
+listen_conf_new(void)
+{
+	struct listen_conf	*lc;
+
+	if ((lc = calloc(1, sizeof(*lc))) == NULL) {
+		log_warn("%s", __func__);
+		return (NULL);
+	}
+	TAILQ_INIT(&lc->l_allow);
+	lc->l_kind = LISTEN_UNIX;
+	lc->l_uid = 0;
+	lc->l_gid = 0;
+	lc->l_mode = 0660;
+	lc->l_backlog = CONF_BACKLOG;
+	return (lc);
+}
+
+void
+listen_conf_free(struct listen_conf *lc)
+{
+	if (lc == NULL)
+		return;
+	free(lc->l_path);
+	free(lc->l_owner);
+	free(lc->l_group);
+	free(lc->l_app);
+	free(lc->l_file);
+	allowlist_free(&lc->l_allow);
+	free(lc);
+}
