@@ -52,6 +52,7 @@ enum imsg_type {
 	/* parent -> connector: process table */
 	IMSG_PROC_UP,		/* struct proc_msg */
 	IMSG_PROC_DOWN,		/* struct proc_msg */
+	IMSG_APP_STATE,		/* struct app_state_msg */
 
 	/* connector <-> parent: backend connections */
 	IMSG_CONNECT,		/* struct connect_req */
@@ -129,6 +130,13 @@ struct proc_msg {
 	uint32_t	 app_id;
 	pid_t		 pid;
 	int		 reason;	/* PROC_DONE: enum proc_done_reason */
+};
+
+/* Whether requests to an app should wait for a process, and why not. */
+struct app_state_msg {
+	uint32_t	 app_id;
+	int		 available;	/* 0: in back-off, stopped, refused */
+	char		 reason[256];
 };
 
 struct connect_req {

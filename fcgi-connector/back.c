@@ -271,8 +271,9 @@ back_fail(struct request *req, int code, const char *why)
 	if (req->r_output) {
 		log_warnx("app %s[%d]: %s after its response began; response "
 		    "ended", ca->ca_cfg.name, pid, why);
-		fcgi_record_add(front_output(req->r_front), FCGI_STDOUT,
-		    req->r_id, NULL, 0);
+		if (!req->r_stdout_done)
+			fcgi_record_add(front_output(req->r_front),
+			    FCGI_STDOUT, req->r_id, NULL, 0);
 		front_request_end(req, 0, FCGI_REQUEST_COMPLETE);
 	} else {
 		log_warnx("app %s[%d]: %s, %d", ca->ca_cfg.name, pid, why,
@@ -324,9 +325,12 @@ back_process(struct backend *b)
 				req->r_replayable = 0;
 				fcgi_record_add_buffer(front_output(f), h.type,
 				    req->r_id, in, h.clen);
-			} else
+			} else {
 				fcgi_record_add(front_output(f), h.type,
 				    req->r_id, NULL, 0);
+				if (h.type == FCGI_STDOUT)
+					req->r_stdout_done = 1;
+			}
 			fcgi_record_done(in, &h);
 			break;
 		case FCGI_END_REQUEST:
@@ -342,6 +346,10 @@ back_process(struct backend *b)
 				parent_compose(IMSG_PROC_SERVED, &pm,
 				    sizeof(pm));
 			}
+			/* php-cgi ends without closing STDOUT: we close it. */
+			if (!req->r_stdout_done)
+				fcgi_record_add(front_output(f), FCGI_STDOUT,
+				    req->r_id, NULL, 0);
 			back_detach(b);
 			pool_release(b, body[4] == FCGI_REQUEST_COMPLETE &&
 			    evbuffer_get_length(in) == 0);
@@ -406,9 +414,6 @@ back_event_cb(struct bufferevent *bev, short what, void *arg)
 			front_resume(req->r_front);
 		return;
 	}
-	log_debug("app %s[%d]: what 0x%x reused %d output %d replayable %d "
-	    "retries %d", ca->ca_cfg.name, b->b_proc->cp_pid, what,
-	    b->b_reused, req->r_output, req->r_replayable, req->r_retries);
 	snprintf(why, sizeof(why), "%s", (what & BEV_EVENT_EOF) ?
 	    "closed the connection" : "connection error");
 	back_fail(req, 502, why);

@@ -239,6 +239,17 @@ parent_dispatch(int fd, short ev, void *arg)
 		case IMSG_PROC_DOWN:
 			proc_msg(&imsg);
 			break;
+		case IMSG_APP_STATE: {
+			struct app_state_msg	 as;
+			struct capp		*ca;
+
+			if (imsg_get_data(&imsg, &as, sizeof(as)) == -1 ||
+			    !str_bounded(as.reason, sizeof(as.reason)) ||
+			    (ca = capp_find_id(as.app_id)) == NULL)
+				fatalx("bad APP_STATE");
+			pool_app_state(ca, as.available, as.reason);
+			break;
+		}
 		case IMSG_CONNECT_RESULT:
 			connect_result(&imsg);
 			break;

@@ -68,6 +68,8 @@ struct capp {
 	TAILQ_HEAD(, request)	 ca_queue;	/* waiting for a backend */
 	int			 ca_nqueued;
 	int			 ca_pending;	/* connects asked, all procs */
+	int			 ca_unavailable; /* backing off: 503 at once */
+	char			 ca_reason[256];
 };
 TAILQ_HEAD(capplist, capp);
 
@@ -121,6 +123,7 @@ struct request {
 	int			 r_retries;
 	int			 r_stdin_done;
 	int			 r_output;	/* response bytes relayed */
+	int			 r_stdout_done;	/* empty STDOUT relayed */
 	struct event		*r_timer;	/* queue wait or idle */
 	char			 r_script[256];	/* for log lines */
 };
@@ -201,6 +204,7 @@ void		 pool_release(struct backend *, int);
 void		 pool_proc_gc(struct cproc *);
 void		 pool_proc_leaving(struct cproc *);
 void		 pool_dispatch(struct capp *);
+void		 pool_app_state(struct capp *, int, const char *);
 
 /* back.c */
 void		 back_attach(struct request *, struct backend *);

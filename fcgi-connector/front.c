@@ -652,7 +652,8 @@ front_request_error(struct request *req, int code, const char *why)
 		n = sizeof(body) - 1;
 	if (!req->r_output)
 		fcgi_record_add(out, FCGI_STDOUT, req->r_id, body, n);
-	fcgi_record_add(out, FCGI_STDOUT, req->r_id, NULL, 0);
+	if (!req->r_stdout_done)
+		fcgi_record_add(out, FCGI_STDOUT, req->r_id, NULL, 0);
 	front_request_end(req, 0, FCGI_REQUEST_COMPLETE);
 }
 

@@ -27,6 +27,7 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -241,6 +242,49 @@ pool_dispatch(struct capp *ca)
 		connect_ask(p);
 }
 
+/* Any process that could take a connection now or soon? */
+static int
+app_has_up_proc(struct capp *ca)
+{
+	struct cproc	*p;
+
+	TAILQ_FOREACH(p, &ca->ca_procs, cp_entry)
+		if (p->cp_up)
+			return (1);
+	return (0);
+}
+
+static void
+app_refuse(struct request *req)
+{
+	struct capp	*ca = req->r_app;
+	char		 why[512];
+
+	snprintf(why, sizeof(why), "app %s is in back-off (%s)",
+	    ca->ca_cfg.name, ca->ca_reason[0] ? ca->ca_reason : "no process");
+	log_warnx("%s, 503", why);
+	front_request_error(req, 503, why);
+}
+
+/*
+ * The parent says whether the app has processes coming.  When it has
+ * none and is backing off, waiting requests are answered at once.
+ */
+void
+pool_app_state(struct capp *ca, int available, const char *reason)
+{
+	struct request	*req;
+
+	ca->ca_unavailable = !available;
+	strlcpy(ca->ca_reason, reason, sizeof(ca->ca_reason));
+	if (available || app_has_up_proc(ca))
+		return;
+	while ((req = TAILQ_FIRST(&ca->ca_queue)) != NULL) {
+		pool_unqueue(req);
+		app_refuse(req);
+	}
+}
+
 /* A routed request: a backend now, or a place in the queue. */
 void
 pool_submit(struct request *req)
@@ -249,6 +293,11 @@ pool_submit(struct request *req)
 	struct timeval	 tv;
 	struct backend	*b;
 	int		 waiting;
+
+	if (ca->ca_unavailable && !app_has_up_proc(ca)) {
+		app_refuse(req);
+		return;
+	}
 
 	if (ca->ca_nqueued == 0 && (b = idle_pick(ca)) != NULL) {
 		back_attach(req, b);

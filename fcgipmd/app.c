@@ -64,6 +64,7 @@ apps_init(struct fcgipmd *e)
 		app->a_conf = ac;
 		app->a_id = id++;
 		app->a_state = APP_STARTING;
+		app->a_told_available = 1;	/* the connector's default */
 		TAILQ_INIT(&app->a_procs);
 		evtimer_set(&app->a_timer, app_timer_cb, app);
 		TAILQ_INSERT_TAIL(&e->env_apps, app, a_entry);
@@ -159,8 +160,9 @@ app_spawn_more(struct app *app)
 			strlcpy(app->a_reason, msg, sizeof(app->a_reason));
 			free(p);
 			app->a_failures++;
-			app->a_state = app->a_failures >= BACKOFF_AFTER ?
-			    APP_BACKOFF : APP_STARTING;
+			app_update_state(app);
+			log_info("app %s: restarting in %d s", ac->app_name,
+			    app_backoff_delay(app));
 			app_schedule(app, app_backoff_delay(app));
 			return;
 		}
@@ -206,14 +208,28 @@ app_backoff_delay(struct app *app)
 static void
 app_update_state(struct app *app)
 {
-	if (app->a_state == APP_STOPPED || app->a_state == APP_REFUSED)
-		return;
-	if (app->a_nprocs >= app->a_conf->app_processes)
-		app->a_state = APP_RUNNING;
-	else if (app->a_failures >= BACKOFF_AFTER)
-		app->a_state = APP_BACKOFF;
-	else
-		app->a_state = APP_STARTING;
+	if (app->a_state != APP_STOPPED && app->a_state != APP_REFUSED) {
+		if (app->a_nprocs >= app->a_conf->app_processes)
+			app->a_state = APP_RUNNING;
+		else if (app->a_failures >= BACKOFF_AFTER)
+			app->a_state = APP_BACKOFF;
+		else
+			app->a_state = APP_STARTING;
+	}
+	if (app_available(app) != app->a_told_available)
+		connector_app_state(app);
+}
+
+/*
+ * Whether a request to this app should wait for a process: not when
+ * it has none and is backing off (or stopped): then 503 at once.
+ */
+int
+app_available(struct app *app)
+{
+	if (app->a_nprocs > 0)
+		return (1);
+	return (app->a_state == APP_RUNNING || app->a_state == APP_STARTING);
 }
 
 /*

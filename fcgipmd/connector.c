@@ -49,6 +49,7 @@ static void	 connector_dispatch(int, short, void *);
 static void	 connector_event_update(void);
 static void	 connector_send_config(void);
 static void	 connector_compose(uint32_t, int, const void *, size_t);
+static void	 connector_proc_send(uint32_t, struct app *, struct proc *);
 static void	 connector_connect(struct imsg *);
 static void	 connector_log(struct imsg *);
 static void	 connector_proc_msg(struct imsg *);
@@ -238,32 +239,50 @@ connector_send_config(void)
 	}
 	connector_compose(IMSG_CFG_DONE, -1, NULL, 0);
 
-	TAILQ_FOREACH(app, &env->env_apps, a_entry)
+	TAILQ_FOREACH(app, &env->env_apps, a_entry) {
 		TAILQ_FOREACH(p, &app->a_procs, p_entry)
 			if (p->p_state == PROC_RUNNING)
 				connector_proc_up(app, p);
+		if (!app_available(app))
+			connector_app_state(app);
+	}
+}
+
+/* Tell the connector a process came (IMSG_PROC_UP) or went (DOWN). */
+static void
+connector_proc_send(uint32_t type, struct app *app, struct proc *p)
+{
+	struct proc_msg	 pm;
+
+	memset(&pm, 0, sizeof(pm));
+	pm.app_id = app->a_id;
+	pm.pid = p->p_pid;
+	connector_compose(type, -1, &pm, sizeof(pm));
 }
 
 void
 connector_proc_up(struct app *app, struct proc *p)
 {
-	struct proc_msg	 pm;
-
-	memset(&pm, 0, sizeof(pm));
-	pm.app_id = app->a_id;
-	pm.pid = p->p_pid;
-	connector_compose(IMSG_PROC_UP, -1, &pm, sizeof(pm));
+	connector_proc_send(IMSG_PROC_UP, app, p);
 }
 
 void
 connector_proc_down(struct app *app, struct proc *p)
 {
-	struct proc_msg	 pm;
+	connector_proc_send(IMSG_PROC_DOWN, app, p);
+}
 
-	memset(&pm, 0, sizeof(pm));
-	pm.app_id = app->a_id;
-	pm.pid = p->p_pid;
-	connector_compose(IMSG_PROC_DOWN, -1, &pm, sizeof(pm));
+void
+connector_app_state(struct app *app)
+{
+	struct app_state_msg	 as;
+
+	memset(&as, 0, sizeof(as));
+	as.app_id = app->a_id;
+	as.available = app_available(app);
+	strlcpy(as.reason, app->a_reason, sizeof(as.reason));
+	app->a_told_available = as.available;
+	connector_compose(IMSG_APP_STATE, -1, &as, sizeof(as));
 }
 
 void

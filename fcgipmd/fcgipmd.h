@@ -93,6 +93,7 @@ struct app {
 	char			 a_reason[256];	/* last exit or error */
 	struct event		 a_timer;	/* next spawn */
 	int			 a_timer_set;
+	int			 a_told_available;	/* last APP_STATE sent */
 	struct timespec		 a_last_spawn;
 };
 TAILQ_HEAD(applist_rt, app);
@@ -168,5 +169,7 @@ void		 connector_shutdown(void);
 void		 connector_kill(void);
 void		 connector_proc_up(struct app *, struct proc *);
 void		 connector_proc_down(struct app *, struct proc *);
+void		 connector_app_state(struct app *);
+int		 app_available(struct app *);
 
 #endif /* FCGIPMD_H */

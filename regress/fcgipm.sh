@@ -25,11 +25,19 @@
 #                            NAME=VALUE words for its environment.
 #   stop_fcgipmd             SIGTERM, wait (30 s at most), return its exit
 #                            status (KILL and 124 when it did not stop)
+#   untrack PID              forget a reaped pid (cleanup must not kill it)
 #   fcgipmd_log_has REGEX    grep -E in this run's log
 #   wait_log COUNT REGEX     the same, retried COUNT tenths of a second
+#   log_count_ge N REGEX     at least N matching lines in this run's log
 #   app_pids NAME            pids of NAME's live processes, per the log
+#   app_count_is NAME N      NAME has N of them
+#   alive PID... / gone PID...   all live / none live (zombies are gone)
+#   not COMMAND...           negation, for check and wait_for
 #   connector_pid            the fcgi-connector child of FCGIPMD_PID
-#   check_sanitizer_log      FAIL when any fcgipmd log of this test shows
+#   make_big                 $WORK/big (10 MiB random), BIG_SUM, SIZE_SUM
+#   web_checks NAME URL      GET, 10 MiB each way, 200 parallel GETs
+#   curl_load COUNT PAR URL [FORMAT]  COUNT GETs, "VALUE*COUNT" summary
+#   check_sanitizer_log [NAME]  FAIL when any fcgipmd log of this test shows
 #                            a sanitizer report or a fatal error
 #
 # Each start_fcgipmd rotates the previous log to fcgipmd.log.N, so the
@@ -51,7 +59,7 @@ need_fcgipmd() {
 		return 1
 	fi
 	if [ ! -x "$CLIENT" ] || [ ! -x "$APPS/echo" ]; then
-		skip "$1" "build regress/tools/fcgi-client and regress/apps/echo"
+		skip "$1" "fcgi-client or the echo app is not built"
 		return 1
 	fi
 	if ! id "$FCGIPMD_USER" >/dev/null 2>&1 &&
@@ -165,12 +173,26 @@ stop_fcgipmd() {
 	if [ $_i -ge 300 ]; then
 		kill -KILL "$FCGIPMD_PID" 2>/dev/null
 		wait "$FCGIPMD_PID" 2>/dev/null
+		untrack "$FCGIPMD_PID"
 		return 124
 	fi
 	wait "$FCGIPMD_PID"
+	_rc=$?
+	untrack "$FCGIPMD_PID"
+	return $_rc
 }
 
+# untrack PID: a reaped process, not to be signalled by cleanup (its pid
+# may belong to someone else by then).
+untrack() { PIDS=$(echo " $PIDS " | sed "s/ $1 / /g"); }
+
 fcgipmd_log_has() { grep -Eq -- "$1" "$FCGIPMD_LOG"; }
+
+# log_count_ge N REGEX: at least N lines of this run's log match.
+log_count_ge() { [ "$(grep -Ec -- "$2" "$FCGIPMD_LOG")" -ge "$1" ]; }
+
+# not COMMAND...: true when the command fails (for check and wait_for).
+not() { ! "$@"; }
 
 wait_log() { wait_for "$1" fcgipmd_log_has "$2"; }
 
@@ -192,6 +214,9 @@ app_pids() {
 	END { for (k = 1; k <= n; k++) if (order[k] in live) print order[k] }
 	' "$FCGIPMD_LOG"
 }
+
+# app_count_is NAME N: NAME has exactly N live processes, per the log.
+app_count_is() { [ "$(app_pids "$1" | wc -w)" -eq "$2" ]; }
 
 # connector_pid: the child of FCGIPMD_PID that runs fcgi-connector.
 connector_pid() {
@@ -265,11 +290,14 @@ web_checks() {
 	expect_eq "$_n-parallel-200" "200*200" "$(curl_load 200 50 "$_u")"
 }
 
-# curl_load COUNT PARALLEL URL: COUNT GETs of URL?n=I, PARALLEL at a
-# time (2 minutes at most); prints the status codes as "CODE*COUNT ...".
+# curl_load COUNT PARALLEL URL [FORMAT]: COUNT GETs of URL?n=I,
+# PARALLEL at a time (2 minutes at most); prints how many gave each
+# FORMAT (curl -w, default the status code) as "VALUE*COUNT ...".
 curl_load() {
+	_fmt='%{http_code}'
+	[ -z "${4:-}" ] || _fmt=$4
 	seq "$1" | timeout 120 xargs -P "$2" -I{} \
-	    curl -s -o /dev/null --max-time 30 -w '%{http_code}\n' "$3?n={}" |
+	    curl -s -o /dev/null --max-time 30 -w "$_fmt\n" "$3?n={}" |
 	    sort | uniq -c |
 	    awk '{ printf "%s%s*%s", sep, $2, $1; sep = " " }'
 }

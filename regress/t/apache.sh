@@ -48,8 +48,7 @@ web_checks apache-sethandler "http://127.0.0.1:$WEB/sh/"
 web_checks apache-noreuse "http://127.0.0.1:$WEB/noreuse/"
 
 curl -s -o /dev/null "http://127.0.0.1:$WEB/echo/?stderr=marker-0816"
-wait_for 30 grep -q 'marker-0816' "$APACHE_LOG"
-check apache-stderr-logged [ $? -eq 0 ]
+check apache-stderr-logged wait_for 30 grep -q 'marker-0816' "$APACHE_LOG"
 
 stop_fcgipmd
 expect_eq apache-fcgipmd-stop 0 $?

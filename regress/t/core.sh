@@ -80,18 +80,16 @@ expect_match authorizer-denied '^Status: 401' "$out"
 $U -q -p FCGIPM_APP=echo -p 'QUERY_STRING=stderr=oops%21' 2>"$WORK/err"
 expect_eq stderr-stream 'oops!' "$(cat "$WORK/err")"
 $U -q -p FCGIPM_APP=echo -p 'QUERY_STRING=log=marker-4711'
-wait_log 30 '(^|[^ ])echo\[[0-9]+\]: marker-4711$'
-check log-line [ $? -eq 0 ]
+check log-line wait_log 30 '(^|[^ ])echo\[[0-9]+\]: marker-4711$'
 
 # --- a crash: 502, and the others still work
 out=$($U -T 10 -p FCGIPM_APP=echo -p QUERY_STRING=crash 2>/dev/null)
 expect_match crash-502 '^Status: 502' "$out"
-wait_log 30 'app echo\[[0-9]+\]: killed by signal 6 \(SIGABRT\)'
-check crash-logged [ $? -eq 0 ]
+check crash-logged \
+    wait_log 30 'app echo\[[0-9]+\]: killed by signal 6 \(SIGABRT\)'
 expect_eq crash-others-ok "requests 200 ok 200 failed 0" \
     "$($U -q -n 200 -c 10 -k -T 30 -p FCGIPM_APP=echo)"
-wait_for 50 eval '[ "$(app_pids echo | wc -w)" -eq 2 ]'
-check crash-replaced [ $? -eq 0 ]
+check crash-replaced wait_for 50 app_count_is echo 2
 
 # --- -n
 out=$("$FCGIPMD" -n -f "$WORK/fcgipmd.conf" 2>&1)

@@ -42,8 +42,8 @@ web_checks nginx-keepconn "http://127.0.0.1:$WEB/echo/"
 web_checks nginx-nokeep "http://127.0.0.1:$WEB/nokeep/"
 
 curl -s -o /dev/null "http://127.0.0.1:$WEB/echo/?stderr=marker-0815"
-wait_for 30 grep -q 'FastCGI sent in stderr: "marker-0815"' "$NGINX_LOG"
-check nginx-stderr-logged [ $? -eq 0 ]
+check nginx-stderr-logged \
+    wait_for 30 grep -q 'FastCGI sent in stderr: "marker-0815"' "$NGINX_LOG"
 
 stop_fcgipmd
 expect_eq nginx-fcgipmd-stop 0 $?
