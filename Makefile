@@ -37,7 +37,7 @@ FCGIPMD_SRCS = fcgipmd/fcgipmd.c fcgipmd/config.c fcgipmd/parse.c \
 	fcgipmd/listen.c fcgipmd/spawn.c fcgipmd/app.c fcgipmd/connector.c
 CONNECTOR_SRCS = fcgi-connector/connector.c fcgi-connector/sandbox.c \
 	fcgi-connector/front.c fcgi-connector/back.c fcgi-connector/route.c \
-	fcgi-connector/pool.c
+	fcgi-connector/pool.c fcgi-connector/conn.c fcgi-connector/status.c
 
 COMMON_OBJS = $(COMMON_SRCS:%.c=$(O)/%.o)
 FCGIPMD_OBJS = $(FCGIPMD_SRCS:%.c=$(O)/%.o)
@@ -47,7 +47,7 @@ PROGS	= $(O)/fcgipmd/fcgipmd $(O)/fcgi-connector/fcgi-connector
 
 UNIT_TESTS = $(O)/regress/unit/test_imsg $(O)/regress/unit/test_fcgi
 TEST_APPS = $(O)/regress/apps/echo
-TEST_TOOLS = $(O)/regress/tools/fcgi-client
+TEST_TOOLS = $(O)/regress/tools/fcgi-client $(O)/regress/tools/idleconns
 
 .PHONY: all regress check demo deps install clean bench
 .SUFFIXES:

@@ -80,6 +80,8 @@ struct cfg_global {
 	uint64_t	 max_params;
 	int		 kill_timeout;
 	int		 verbose;
+	char		 ping_path[PROTO_PATH_MAX];	/* "": none */
+	char		 status_path[PROTO_PATH_MAX];	/* "": none */
 };
 
 struct cfg_app {

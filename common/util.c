@@ -45,6 +45,26 @@ str_has_prefix(const char *s, const char *prefix)
 	return (strncmp(s, prefix, strlen(prefix)) == 0);
 }
 
+/*
+ * Copy src into dst (size bytes, NUL included), with every control
+ * character written as '?': text from a web server or an app goes into
+ * log lines and responses, where a newline would forge a line.
+ */
+void
+str_printable(char *dst, const char *src, size_t size)
+{
+	size_t	 i;
+
+	if (size == 0)
+		return;
+	for (i = 0; src[i] != '\0' && i < size - 1; i++) {
+		unsigned char c = src[i];
+
+		dst[i] = (c < 0x20 || c == 0x7f) ? '?' : c;
+	}
+	dst[i] = '\0';
+}
+
 const char *
 signal_name(int sig)
 {

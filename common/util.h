@@ -28,5 +28,6 @@ int		 fd_set_nonblock(int);
 int		 str_bounded(const char *, size_t);
 const char	*signal_name(int);
 int		 str_has_prefix(const char *, const char *);
+void		 str_printable(char *, const char *, size_t);
 
 #endif /* UTIL_H */

@@ -4,7 +4,8 @@
 # "make check" and "make demo").
 
 PKGS="build-essential pkg-config byacc libbsd-dev libevent-dev libcap-dev
-libseccomp-dev nginx apache2 libfcgi-dev libfcgi-bin spawn-fcgi php-cgi
+libseccomp-dev nginx apache2 libapache2-mod-fcgid libfcgi-dev libfcgi-bin
+spawn-fcgi php-cgi php-fpm
 curl wrk mandoc procps"
 
 # The connector's own unprivileged user (the "user" default).

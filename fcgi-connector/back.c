@@ -41,14 +41,15 @@
 #include "log.h"
 #include "util.h"
 
-static void	 back_read_cb(struct bufferevent *, void *);
-static void	 back_write_cb(struct bufferevent *, void *);
-static void	 back_event_cb(struct bufferevent *, short, void *);
-static void	 back_idle_read_cb(struct bufferevent *, void *);
+static void	 back_read_cb(struct conn *, void *);
+static void	 back_drain_cb(struct conn *, void *);
+static void	 back_event_cb(struct conn *, int, void *);
+static void	 back_idle_read_cb(struct conn *, void *);
 static void	 back_process(struct backend *);
 static struct request *back_detach(struct backend *);
 static void	 back_fail(struct request *, int, const char *);
 static void	 back_check_full(struct request *);
+static void	 back_request_timeout_cb(evutil_socket_t, short, void *);
 
 struct backend *
 back_new(struct cproc *p, int fd)
@@ -60,19 +61,15 @@ back_new(struct cproc *p, int fd)
 		close(fd);
 		return (NULL);
 	}
-	if ((b->b_bev = bufferevent_socket_new(cenv->c_base, fd,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
-		log_warnx("%s: bufferevent", __func__);
+	/* Idle: any byte or EOF means the connection is of no more use. */
+	if ((b->b_conn = conn_new(fd, back_idle_read_cb, back_drain_cb,
+	    back_event_cb, b)) == NULL) {
+		log_warn("%s", __func__);
 		close(fd);
 		free(b);
 		return (NULL);
 	}
 	b->b_proc = p;
-	bufferevent_set_max_single_read(b->b_bev, FRONT_READ_MAX);
-	/* Idle: any byte or EOF means the connection is of no more use. */
-	bufferevent_setcb(b->b_bev, back_idle_read_cb, NULL, back_event_cb,
-	    b);
-	bufferevent_enable(b->b_bev, EV_READ);
 	return (b);
 }
 
@@ -84,21 +81,25 @@ back_free(struct backend *b)
 
 	if (b->b_inpool)
 		TAILQ_REMOVE(&p->cp_idle, b, b_entry);
-	bufferevent_free(b->b_bev);
+	conn_free(b->b_conn);
 	free(b);
+	cenv->c_nfds--;
 	p->cp_conns--;
 	pool_proc_gc(p);
 }
 
 static void
-back_idle_read_cb(struct bufferevent *bev, void *arg)
+back_idle_read_cb(struct conn *c, void *arg)
 {
 	struct backend	*b = arg;
+	struct capp	*ca = b->b_proc->cp_app;
 
-	(void)bev;
+	(void)c;
+
 	log_info("app %s[%d]: sent data on an idle connection; closed",
-	    b->b_proc->cp_app->ca_cfg.name, b->b_proc->cp_pid);
+	    ca->ca_cfg.name, b->b_proc->cp_pid);
 	back_free(b);
+	pool_dispatch(ca);
 }
 
 /* Put the request on this (idle) connection and send what we have. */
@@ -107,8 +108,7 @@ back_attach(struct request *req, struct backend *b)
 {
 	struct capp	*ca = req->r_app;
 	struct cproc	*p = b->b_proc;
-	struct evbuffer	*out = bufferevent_get_output(b->b_bev);
-	struct timeval	 tv;
+	struct evbuffer	*out = b->b_conn->c_out;
 	size_t		 plen;
 
 	TAILQ_REMOVE(&p->cp_idle, b, b_entry);
@@ -147,15 +147,38 @@ back_attach(struct request *req, struct backend *b)
 	}
 	evbuffer_add_buffer(out, req->r_input);
 
-	bufferevent_setcb(b->b_bev, back_read_cb, back_write_cb,
-	    back_event_cb, b);
-	if (ca->ca_cfg.idle_timeout > 0) {
-		tv.tv_sec = ca->ca_cfg.idle_timeout;
-		tv.tv_usec = 0;
-		bufferevent_set_timeouts(b->b_bev, &tv, NULL);
+	conn_setcb(b->b_conn, back_read_cb, back_drain_cb, back_event_cb, b);
+	if (ca->ca_cfg.request_timeout > 0 && req->r_rtimer == NULL) {
+		struct timeval	 tv = { ca->ca_cfg.request_timeout, 0 };
+
+		if ((req->r_rtimer = evtimer_new(cenv->c_base,
+		    back_request_timeout_cb, req)) != NULL)
+			evtimer_add(req->r_rtimer, &tv);
 	}
-	bufferevent_enable(b->b_bev, EV_READ | EV_WRITE);
+	/* The app's silence counts once it has the whole request. */
+	if (req->r_stdin_done || req->r_role == FCGI_AUTHORIZER)
+		conn_set_timeout(b->b_conn, ca->ca_cfg.idle_timeout);
 	back_check_full(req);
+}
+
+/*
+ * request-timeout: the request took too long on its process, which is
+ * presumed stuck and replaced.  (Waiting in the queue does not count.)
+ */
+static void
+back_request_timeout_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct request	*req = arg;
+	char		 why[128];
+
+	(void)fd;
+	(void)ev;
+	if (req->r_backend == NULL)
+		return;		/* being retried: it runs again */
+	pool_proc_done(req->r_backend->b_proc, DONE_REQUEST_TIMEOUT);
+	snprintf(why, sizeof(why), "request-timeout (%d s) expired",
+	    req->r_app->ca_cfg.request_timeout);
+	back_fail(req, 504, why);
 }
 
 /* STDIN or DATA content from the front, while on a backend. */
@@ -163,7 +186,7 @@ void
 back_input(struct request *req, uint8_t type, struct evbuffer *in,
     size_t clen)
 {
-	struct evbuffer	*out = bufferevent_get_output(req->r_backend->b_bev);
+	struct evbuffer	*out = req->r_backend->b_conn->c_out;
 	uint8_t		*copy;
 
 	if (req->r_replayable) {
@@ -184,38 +207,50 @@ back_input(struct request *req, uint8_t type, struct evbuffer *in,
 		back_fail(req, 502, "out of memory");
 		return;
 	}
+	if (type == FCGI_STDIN && clen == 0)
+		conn_set_timeout(req->r_backend->b_conn,
+		    req->r_app->ca_cfg.idle_timeout);
 	back_check_full(req);
 }
 
-/* Too much waiting for the app: stop reading from the web server. */
+/*
+ * Too much waiting for the app: stop reading from the web server until
+ * the app has taken it (back_drain_cb).
+ */
 static void
 back_check_full(struct request *req)
 {
-	struct evbuffer	*out = bufferevent_get_output(req->r_backend->b_bev);
+	struct backend	*b = req->r_backend;
 	struct front	*f = req->r_front;
 
-	if (evbuffer_get_length(out) >= req->r_app->ca_cfg.buffer_size &&
+	if (conn_output_len(b->b_conn) >= req->r_app->ca_cfg.buffer_size &&
 	    !f->f_paused) {
 		f->f_paused = 1;
-		bufferevent_disable(f->f_bev, EV_READ);
+		conn_read_enable(f->f_conn, 0);
+	}
+	if (f->f_paused) {
+		if (conn_output_len(b->b_conn) > 0)
+			conn_notify_drain(b->b_conn);
+		else
+			front_resume(f);
 	}
 }
 
 /* The app took our bytes: the front may send more. */
 static void
-back_write_cb(struct bufferevent *bev, void *arg)
+back_drain_cb(struct conn *c, void *arg)
 {
 	struct backend	*b = arg;
 
-	(void)bev;
+	(void)c;
 	if (b->b_req != NULL && b->b_req->r_front->f_paused)
 		front_resume(b->b_req->r_front);
 }
 
 static void
-back_read_cb(struct bufferevent *bev, void *arg)
+back_read_cb(struct conn *c, void *arg)
 {
-	(void)bev;
+	(void)c;
 	back_process(arg);
 }
 
@@ -225,7 +260,7 @@ back_resume(struct backend *b)
 	if (!b->b_paused)
 		return;
 	b->b_paused = 0;
-	bufferevent_enable(b->b_bev, EV_READ);
+	conn_read_enable(b->b_conn, 1);
 	back_process(b);
 }
 
@@ -239,8 +274,12 @@ back_detach(struct backend *b)
 	b->b_req = NULL;
 	req->r_backend = NULL;
 	b->b_proc->cp_busy--;
-	bufferevent_set_timeouts(b->b_bev, NULL, NULL);
-	bufferevent_setcb(b->b_bev, back_idle_read_cb, NULL, back_event_cb, b);
+	conn_set_timeout(b->b_conn, 0);
+	conn_setcb(b->b_conn, back_idle_read_cb, back_drain_cb, back_event_cb, b);
+	if (b->b_paused) {
+		b->b_paused = 0;
+		conn_read_enable(b->b_conn, 1);
+	}
 	return (req);
 }
 
@@ -255,25 +294,26 @@ back_abandon(struct request *req)
 	pool_dispatch(req->r_app);
 }
 
-/* The backend failed this request; answer it ourselves if we still can. */
+/*
+ * The backend failed this request: the connection goes, and the request
+ * is answered (and freed) before anything else runs.
+ */
 static void
 back_fail(struct request *req, int code, const char *why)
 {
 	struct backend	*b = req->r_backend;
-	struct cproc	*p = b->b_proc;
 	struct capp	*ca = req->r_app;
-	pid_t		 pid = p->cp_pid;
+	struct front	*f = req->r_front;
+	pid_t		 pid = b->b_proc->cp_pid;
 
 	back_detach(b);
 	back_free(b);
-	if (req->r_front->f_paused)
-		front_resume(req->r_front);
 	if (req->r_output) {
 		log_warnx("app %s[%d]: %s after its response began; response "
 		    "ended", ca->ca_cfg.name, pid, why);
 		if (!req->r_stdout_done)
-			fcgi_record_add(front_output(req->r_front),
-			    FCGI_STDOUT, req->r_id, NULL, 0);
+			fcgi_record_add(front_output(f), FCGI_STDOUT,
+			    req->r_id, NULL, 0);
 		front_request_end(req, 0, FCGI_REQUEST_COMPLETE);
 	} else {
 		log_warnx("app %s[%d]: %s, %d", ca->ca_cfg.name, pid, why,
@@ -287,7 +327,7 @@ static void
 back_process(struct backend *b)
 {
 	struct request		*req = b->b_req;
-	struct evbuffer		*in = bufferevent_get_input(b->b_bev);
+	struct evbuffer		*in = b->b_conn->c_in;
 	struct front		*f;
 	struct fcgi_header	 h;
 	struct cproc		*p = b->b_proc;
@@ -295,7 +335,7 @@ back_process(struct backend *b)
 	uint8_t			 body[FCGI_END_BODY_LEN];
 	const char		*errstr;
 	uint32_t		 appstatus;
-	int			 rv;
+	int			 rv, reusable;
 
 	if (req == NULL)
 		return;
@@ -303,7 +343,8 @@ back_process(struct backend *b)
 	for (;;) {
 		if (front_output_full(f, req->r_app->ca_cfg.buffer_size)) {
 			b->b_paused = 1;
-			bufferevent_disable(b->b_bev, EV_READ);
+			conn_read_enable(b->b_conn, 0);
+			front_wait_drain(f);
 			return;
 		}
 		if ((rv = fcgi_record_next(in, &h, &errstr)) != 1)
@@ -350,9 +391,18 @@ back_process(struct backend *b)
 			if (!req->r_stdout_done)
 				fcgi_record_add(front_output(f), FCGI_STDOUT,
 				    req->r_id, NULL, 0);
+			/*
+			 * Reused only if clean: the app said complete, sent
+			 * nothing more, and got all of the request.
+			 */
+			reusable = body[4] == FCGI_REQUEST_COMPLETE &&
+			    evbuffer_get_length(in) == 0 &&
+			    conn_output_len(b->b_conn) == 0 &&
+			    (req->r_stdin_done ||
+			    req->r_role == FCGI_AUTHORIZER);
+			req->r_app->ca_requests++;
 			back_detach(b);
-			pool_release(b, body[4] == FCGI_REQUEST_COMPLETE &&
-			    evbuffer_get_length(in) == 0);
+			pool_release(b, reusable);
 			front_request_end(req, appstatus, body[4]);
 			return;
 		default:
@@ -372,15 +422,14 @@ back_process(struct backend *b)
 }
 
 static void
-back_event_cb(struct bufferevent *bev, short what, void *arg)
+back_event_cb(struct conn *c, int what, void *arg)
 {
 	struct backend	*b = arg;
 	struct request	*req = b->b_req;
 	struct capp	*ca = b->b_proc->cp_app;
-	struct proc_msg	 pm;
 	char		 why[128];
 
-	(void)bev;
+	(void)c;
 	if (req == NULL) {
 		/* An idle connection closed: the process left or recycles. */
 		pool_proc_leaving(b->b_proc);
@@ -388,12 +437,9 @@ back_event_cb(struct bufferevent *bev, short what, void *arg)
 		pool_dispatch(ca);
 		return;
 	}
-	if (what & BEV_EVENT_TIMEOUT) {
-		memset(&pm, 0, sizeof(pm));
-		pm.app_id = ca->ca_cfg.id;
-		pm.pid = b->b_proc->cp_pid;
-		pm.reason = DONE_IDLE_TIMEOUT;
-		parent_compose(IMSG_PROC_DONE, &pm, sizeof(pm));
+	if (what & CONN_TIMEOUT) {
+		/* Presumed stuck: replaced. */
+		pool_proc_done(b->b_proc, DONE_IDLE_TIMEOUT);
 		snprintf(why, sizeof(why), "idle-timeout (%d s) expired",
 		    ca->ca_cfg.idle_timeout);
 		back_fail(req, 504, why);
@@ -414,7 +460,7 @@ back_event_cb(struct bufferevent *bev, short what, void *arg)
 			front_resume(req->r_front);
 		return;
 	}
-	snprintf(why, sizeof(why), "%s", (what & BEV_EVENT_EOF) ?
+	snprintf(why, sizeof(why), "%s", (what & CONN_EOF) ?
 	    "closed the connection" : "connection error");
 	back_fail(req, 502, why);
 }

@@ -25,9 +25,12 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -54,6 +57,7 @@ static void	 proc_msg(struct imsg *);
 static void	 connect_result(struct imsg *);
 static void	 shutdown_start(void);
 static int	 started_by_fcgipmd(void);
+static void	 fd_count_start(void);
 
 static int
 started_by_fcgipmd(void)
@@ -105,6 +109,7 @@ main(int argc, char *argv[])
 	signal(SIGTERM, SIG_DFL);
 	if ((c.c_base = event_base_new()) == NULL)
 		fatalx("event_base_new");
+	fd_count_start();
 
 	sandbox_enter(&ps);
 
@@ -218,7 +223,14 @@ parent_dispatch(int fd, short ev, void *arg)
 
 			if (imsg_get_data(&imsg, &g, sizeof(g)) == -1)
 				fatalx("bad CFG_GLOBAL");
+			if (!str_bounded(g.ping_path, sizeof(g.ping_path)) ||
+			    !str_bounded(g.status_path, sizeof(g.status_path)))
+				fatalx("bad CFG_GLOBAL");
 			cenv->c_max_params = g.max_params;
+			strlcpy(cenv->c_ping_path, g.ping_path,
+			    sizeof(cenv->c_ping_path));
+			strlcpy(cenv->c_status_path, g.status_path,
+			    sizeof(cenv->c_status_path));
 			log_setverbose(g.verbose);
 			break;
 		}
@@ -265,6 +277,44 @@ parent_dispatch(int fd, short ev, void *arg)
 	if (rv == -1)
 		fatalx("malformed message from the parent");
 	parent_event_update();
+}
+
+/*
+ * Descriptors are counted, not discovered (no /proc after the chroot):
+ * what is open now, then each listener, front, backend and connection
+ * asked of the parent.  The limit is raised to the hard one first.
+ */
+static void
+fd_count_start(void)
+{
+	struct rlimit	 rl;
+	DIR		*d;
+	struct dirent	*de;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		fatal("getrlimit");
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	cenv->c_fd_limit = rl.rlim_cur > INT_MAX ? INT_MAX : (int)rl.rlim_cur;
+	cenv->c_nfds = 0;
+	if ((d = opendir("/proc/self/fd")) == NULL) {
+		cenv->c_nfds = 16;	/* a guess on the safe side */
+		return;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			cenv->c_nfds++;
+	closedir(d);
+	cenv->c_nfds--;		/* the directory's own */
+}
+
+/* Room for n more descriptors, keeping the reserve: 1 or 0. */
+int
+fd_room(int n)
+{
+	return (cenv->c_nfds + n + FD_RESERVE <= cenv->c_fd_limit);
 }
 
 struct capp *
@@ -390,20 +440,21 @@ shutdown_start(void)
 	connector_check_done();
 }
 
+/*
+ * Stopping: every front closes once its requests are done and its
+ * output is written; the last one to go makes us exit.  Nothing is
+ * freed here: callers may be using a front.
+ */
 void
 connector_check_done(void)
 {
-	static int	 checking;
-	struct front	*f, *tf;
+	struct front	*f;
 
-	if (!cenv->c_stopping || checking || fronts_busy())
+	if (!cenv->c_stopping)
 		return;
-	/* Idle fronts close once their last bytes are written. */
-	checking = 1;		/* front_free() calls us again */
-	TAILQ_FOREACH_SAFE(f, &cenv->c_fronts, f_entry, tf)
+	TAILQ_FOREACH(f, &cenv->c_fronts, f_entry)
 		if (!f->f_closing)
-			front_output_drained(f);
-	checking = 0;
+			front_close_when_done(f);
 	if (cenv->c_nfronts > 0)
 		return;
 	log_debug("drained, exiting");

@@ -22,8 +22,11 @@
  *   front.c      listeners and web-server connections: records in,
  *                requests created, our own error responses
  *   route.c      which app serves a request
+ *   status.c     ping-path and status-path, answered here
  *   pool.c       per-app process table, FIFO queue, backend pool,
  *                connect requests to the parent
+ *   conn.c       buffered non-blocking sockets: one read and one
+ *                write per direction per request
  *   back.c       one request on one backend connection: send, relay
  *                the response, retry a request a dying process dropped
  *
@@ -42,7 +45,6 @@
 
 #include <event2/event.h>
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 
 #include "fcgi.h"
 #include "imsg.h"
@@ -51,11 +53,42 @@
 #define REPLAY_MAX		(64 * 1024)	/* request bytes kept for a retry */
 #define RETRY_MAX		3
 #define LEAVING_GRACE_MS	1000	/* no new conns to a leaving process */
-#define FRONT_READ_MAX		(256 * 1024)	/* per read from the web server */
 #define FCGI_MAX_CONNS_VALUE	10000		/* FCGI_GET_VALUES answers */
+#define FRONT_MAX_REQS		128	/* requests at once on one front */
+#define FRONT_OUT_MAX		(1024 * 1024)	/* our own replies unread */
+#define FRONT_TIMEOUT		60	/* a record or PARAMS half sent */
+#define FD_RESERVE		32	/* kept free: parent's fds must fit */
 
 struct request;
 struct backend;
+struct conn;
+
+/* conn.c: what a connection reports besides data */
+#define CONN_EOF		0x01
+#define CONN_ERROR		0x02
+#define CONN_TIMEOUT		0x04
+
+typedef void	(*conn_cb)(struct conn *, void *);
+typedef void	(*conn_event_cb)(struct conn *, int, void *);
+
+struct conn {
+	TAILQ_ENTRY(conn)	 c_flush_entry;
+	int			 c_fd;
+	struct evbuffer		*c_in;
+	struct evbuffer		*c_out;
+	struct event		*c_rev;
+	struct event		*c_wev;		/* armed only when full */
+	struct event		*c_timer;	/* read timeout */
+	int			 c_timeout_secs;
+	int			 c_reading;
+	int			 c_writing;
+	int			 c_dirty;	/* on the flush list */
+	int			 c_notify;	/* drain callback wanted */
+	conn_cb			 c_read_cb;
+	conn_cb			 c_drain_cb;
+	conn_event_cb		 c_event_cb;
+	void			*c_arg;
+};
 
 struct capp {
 	TAILQ_ENTRY(capp)	 ca_entry;
@@ -69,6 +102,8 @@ struct capp {
 	int			 ca_nqueued;
 	int			 ca_pending;	/* connects asked, all procs */
 	int			 ca_unavailable; /* backing off: 503 at once */
+	uint64_t		 ca_requests;	/* ended by the app */
+	uint64_t		 ca_errors;	/* answered by us, 4xx/5xx */
 	char			 ca_reason[256];
 };
 TAILQ_HEAD(capplist, capp);
@@ -83,6 +118,8 @@ struct cproc {
 	int			 cp_busy;	/* requests on it now */
 	int			 cp_served_told;
 	int			 cp_leaving;	/* closed an idle conn: exiting? */
+	int			 cp_retiring;	/* max-requests reached */
+	int			 cp_done_told;	/* PROC_DONE sent */
 	struct event		*cp_leave_timer;
 	uint64_t		 cp_requests;
 	TAILQ_HEAD(, backend)	 cp_idle;	/* pooled connections */
@@ -91,7 +128,7 @@ struct cproc {
 struct backend {
 	TAILQ_ENTRY(backend)	 b_entry;	/* cp_idle */
 	struct cproc		*b_proc;
-	struct bufferevent	*b_bev;
+	struct conn		*b_conn;
 	struct request		*b_req;		/* NULL when idle */
 	int			 b_inpool;	/* on cp_idle */
 	int			 b_reused;	/* served before */
@@ -124,7 +161,8 @@ struct request {
 	int			 r_stdin_done;
 	int			 r_output;	/* response bytes relayed */
 	int			 r_stdout_done;	/* empty STDOUT relayed */
-	struct event		*r_timer;	/* queue wait or idle */
+	struct event		*r_timer;	/* queue wait (connect-timeout) */
+	struct event		*r_rtimer;	/* request-timeout */
 	char			 r_script[256];	/* for log lines */
 };
 
@@ -139,11 +177,14 @@ TAILQ_HEAD(listenerlist, listener);
 struct front {
 	TAILQ_ENTRY(front)	 f_entry;
 	struct listener		*f_listener;
-	struct bufferevent	*f_bev;
+	struct conn		*f_conn;
 	TAILQ_HEAD(, request)	 f_reqs;
 	int			 f_nreqs;
 	int			 f_closing;	/* close once output is sent */
 	int			 f_paused;	/* reading stopped: backpressure */
+	int			 f_paused_out;	/* ... because it reads no output */
+	size_t			 f_params;	/* PARAMS bytes held, all requests */
+	struct event		*f_kick;	/* deferred processing/close */
 	char			 f_peer[64];
 };
 TAILQ_HEAD(frontlist, front);
@@ -157,15 +198,29 @@ struct connector {
 	int			 c_configured;
 	int			 c_stopping;
 	uint64_t		 c_max_params;
+	char			 c_ping_path[PROTO_PATH_MAX];
+	char			 c_status_path[PROTO_PATH_MAX];
 	struct capplist		 c_apps;
 	struct listenerlist	 c_listeners;
 	struct frontlist	 c_fronts;
 	int			 c_nfronts;
 	uint32_t		 c_token;
 	struct event		*c_accept_pause;
+	int			 c_nfds;	/* descriptors open or promised */
+	int			 c_fd_limit;	/* RLIMIT_NOFILE */
 };
 
 extern struct connector	*cenv;
+
+/* conn.c */
+struct conn	*conn_new(int, conn_cb, conn_cb, conn_event_cb, void *);
+void		 conn_setcb(struct conn *, conn_cb, conn_cb, conn_event_cb,
+		    void *);
+void		 conn_free(struct conn *);
+void		 conn_read_enable(struct conn *, int);
+void		 conn_set_timeout(struct conn *, int);
+void		 conn_notify_drain(struct conn *);
+size_t		 conn_output_len(struct conn *);
 
 /* connector.c */
 void		 parent_compose(uint32_t, const void *, size_t);
@@ -181,13 +236,21 @@ void		 listener_add(struct cfg_listen *, int);
 void		 listeners_pause(int);
 void		 listeners_close(void);
 void		 front_request_error(struct request *, int, const char *);
+void		 front_request_reply(struct request *, int, const char *,
+		    const char *, size_t);
 void		 front_request_end(struct request *, uint32_t, uint8_t);
 void		 front_request_free(struct request *);
-void		 front_output_drained(struct front *);
+void		 front_close_when_done(struct front *);
+void		 front_kick(struct front *);
 struct evbuffer	*front_output(struct front *);
 int		 front_output_full(struct front *, size_t);
 void		 front_resume(struct front *);
+void		 front_wait_drain(struct front *);
 int		 fronts_busy(void);
+int		 fd_room(int);
+
+/* status.c */
+int		 status_request(struct request *);
 
 /* route.c */
 struct capp	*route_request(struct request *, int *, const char **);
@@ -203,6 +266,7 @@ void		 pool_requeue(struct request *);
 void		 pool_release(struct backend *, int);
 void		 pool_proc_gc(struct cproc *);
 void		 pool_proc_leaving(struct cproc *);
+void		 pool_proc_done(struct cproc *, int);
 void		 pool_dispatch(struct capp *);
 void		 pool_app_state(struct capp *, int, const char *);
 

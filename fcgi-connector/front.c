@@ -42,17 +42,19 @@
 #include "util.h"
 
 #define ACCEPT_BATCH		64
-#define FRONT_MAX_REQS		1024	/* requests at once on one front */
 
 static void	 listener_accept_cb(evutil_socket_t, short, void *);
 static void	 listener_resume_cb(evutil_socket_t, short, void *);
 static int	 listener_allowed(struct listener *, struct sockaddr_storage *);
 static void	 front_new(struct listener *, int, struct sockaddr_storage *);
 static void	 front_free(struct front *);
-static void	 front_read_cb(struct bufferevent *, void *);
-static void	 front_write_cb(struct bufferevent *, void *);
-static void	 front_event_cb(struct bufferevent *, short, void *);
+static void	 front_read_cb(struct conn *, void *);
+static void	 front_kick_cb(evutil_socket_t, short, void *);
+static void	 front_drain_cb(struct conn *, void *);
+static void	 front_event_cb(struct conn *, int, void *);
 static void	 front_process(struct front *);
+static void	 front_pause(struct front *);
+static void	 front_set_timeout(struct front *);
 static int	 front_record(struct front *, struct fcgi_header *,
 		    struct evbuffer *);
 static struct request *front_find(struct front *, uint16_t);
@@ -82,6 +84,7 @@ listener_add(struct cfg_listen *cl, int fd)
 	if (li->li_ev == NULL || event_add(li->li_ev, NULL) == -1)
 		fatalx("%s: event", __func__);
 	TAILQ_INSERT_TAIL(&cenv->c_listeners, li, li_entry);
+	cenv->c_nfds++;
 	log_debug("listening on %s", li->li_cfg.name);
 }
 
@@ -94,6 +97,7 @@ listeners_close(void)
 		TAILQ_REMOVE(&cenv->c_listeners, li, li_entry);
 		event_free(li->li_ev);
 		close(li->li_fd);
+		cenv->c_nfds--;
 		free(li);
 	}
 	if (cenv->c_accept_pause != NULL) {
@@ -203,6 +207,12 @@ listener_accept_cb(evutil_socket_t lfd, short ev, void *arg)
 
 	(void)ev;
 	for (i = 0; i < ACCEPT_BATCH; i++) {
+		if (!fd_room(1)) {
+			log_warnx("listen %s: %d descriptors in use, not "
+			    "accepting for 1 s", li->li_cfg.name, cenv->c_nfds);
+			listeners_pause(1);
+			return;
+		}
 		len = sizeof(ss);
 		memset(&ss, 0, sizeof(ss));
 		fd = accept4(lfd, (struct sockaddr *)&ss, &len,
@@ -244,19 +254,19 @@ front_new(struct listener *li, int fd, struct sockaddr_storage *ss)
 	f->f_listener = li;
 	TAILQ_INIT(&f->f_reqs);
 	peer_name(ss, f->f_peer, sizeof(f->f_peer));
-	if ((f->f_bev = bufferevent_socket_new(cenv->c_base, fd,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
-		log_warnx("%s: bufferevent", __func__);
+	if ((f->f_kick = event_new(cenv->c_base, -1, 0, front_kick_cb, f)) ==
+	    NULL || (f->f_conn = conn_new(fd, front_read_cb, front_drain_cb,
+	    front_event_cb, f)) == NULL) {
+		log_warn("%s", __func__);
+		if (f->f_kick != NULL)
+			event_free(f->f_kick);
 		close(fd);
 		free(f);
 		return;
 	}
-	bufferevent_setcb(f->f_bev, front_read_cb, front_write_cb,
-	    front_event_cb, f);
-	bufferevent_set_max_single_read(f->f_bev, FRONT_READ_MAX);
-	bufferevent_enable(f->f_bev, EV_READ);
 	TAILQ_INSERT_TAIL(&cenv->c_fronts, f, f_entry);
 	cenv->c_nfronts++;
+	cenv->c_nfds++;
 }
 
 /* The connection is over: every request on it is abandoned. */
@@ -265,11 +275,17 @@ front_free(struct front *f)
 {
 	struct request	*req;
 
+	/* Out of the queues first: freeing the others dispatches. */
+	TAILQ_FOREACH(req, &f->f_reqs, r_entry)
+		if (req->r_state == REQ_QUEUED)
+			pool_unqueue(req);
 	while ((req = TAILQ_FIRST(&f->f_reqs)) != NULL)
 		front_request_free(req);
 	TAILQ_REMOVE(&cenv->c_fronts, f, f_entry);
 	cenv->c_nfronts--;
-	bufferevent_free(f->f_bev);
+	event_free(f->f_kick);
+	conn_free(f->f_conn);
+	cenv->c_nfds--;
 	free(f);
 	connector_check_done();
 }
@@ -289,50 +305,61 @@ fronts_busy(void)
 struct evbuffer *
 front_output(struct front *f)
 {
-	return (bufferevent_get_output(f->f_bev));
+	return (f->f_conn->c_out);
 }
 
 int
 front_output_full(struct front *f, size_t limit)
 {
-	return (evbuffer_get_length(bufferevent_get_output(f->f_bev)) >=
-	    limit);
+	return (conn_output_len(f->f_conn) >= limit);
 }
 
 static void
-front_read_cb(struct bufferevent *bev, void *arg)
+front_read_cb(struct conn *c, void *arg)
 {
-	(void)bev;
+	(void)c;
 	front_process(arg);
 }
 
-/* Output drained: let paused backends go on, or finish closing. */
+/* Output written out: let paused backends go on, or finish closing. */
 static void
-front_write_cb(struct bufferevent *bev, void *arg)
+front_drain_cb(struct conn *c, void *arg)
 {
 	struct front	*f = arg;
 	struct request	*req, *treq;
 
+	(void)c;
 	TAILQ_FOREACH_SAFE(req, &f->f_reqs, r_entry, treq)
-		if (req->r_backend != NULL && req->r_backend->b_paused &&
-		    !front_output_full(f, req->r_app->ca_cfg.buffer_size))
+		if (req->r_backend != NULL && req->r_backend->b_paused)
 			back_resume(req->r_backend);
-	if (f->f_closing && f->f_nreqs == 0 &&
-	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+	if (f->f_paused_out) {
+		f->f_paused_out = 0;
+		front_resume(f);
+	}
+	if (f->f_closing && f->f_nreqs == 0 && conn_output_len(f->f_conn) == 0)
 		front_free(f);
 }
 
+/* Ask for front_drain_cb once the output is out. */
+void
+front_wait_drain(struct front *f)
+{
+	conn_notify_drain(f->f_conn);
+}
+
 static void
-front_event_cb(struct bufferevent *bev, short what, void *arg)
+front_event_cb(struct conn *c, int what, void *arg)
 {
 	struct front	*f = arg;
 
-	(void)bev;
-	if (f->f_nreqs > 0) {
-		if (what & BEV_EVENT_ERROR)
+	(void)c;
+	if (what & CONN_TIMEOUT)
+		log_warnx("front %s: no complete record or PARAMS within %d s;"
+		    " connection closed", f->f_peer, FRONT_TIMEOUT);
+	else if (f->f_nreqs > 0) {
+		if (what & CONN_ERROR)
 			log_info("front %s: %s with %d request(s) in flight; "
-			    "abandoned", f->f_peer,
-			    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()),
+			    "abandoned", f->f_peer, strerror(errno),
 			    f->f_nreqs);
 		else
 			log_info("front %s: closed by the web server with %d "
@@ -348,41 +375,94 @@ front_pause(struct front *f)
 {
 	if (!f->f_paused) {
 		f->f_paused = 1;
-		bufferevent_disable(f->f_bev, EV_READ);
+		conn_read_enable(f->f_conn, 0);
 	}
 }
 
+/*
+ * Reading goes on.  Records already buffered are parsed from the event
+ * loop, never from here: the caller may be deep inside a request's
+ * completion, or inside front_process() itself.
+ */
 void
 front_resume(struct front *f)
 {
 	if (!f->f_paused)
 		return;
 	f->f_paused = 0;
-	bufferevent_enable(f->f_bev, EV_READ);
+	conn_read_enable(f->f_conn, 1);
+	front_kick(f);
+}
+
+/* Come back to this front from the event loop. */
+void
+front_kick(struct front *f)
+{
+	event_active(f->f_kick, EV_TIMEOUT, 0);
+}
+
+/* Deferred work: buffered records, or a close that is due. */
+static void
+front_kick_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct front	*f = arg;
+
+	(void)fd;
+	(void)ev;
+	if (f->f_closing && f->f_nreqs == 0 && conn_output_len(f->f_conn) == 0) {
+		front_free(f);
+		return;
+	}
 	front_process(f);
 }
 
 static void
 front_process(struct front *f)
 {
-	struct evbuffer		*in = bufferevent_get_input(f->f_bev);
+	struct evbuffer		*in = f->f_conn->c_in;
 	struct fcgi_header	 h;
 	const char		*errstr;
-	int			 rv;
+	int			 rv = 0;
 
-	while (!f->f_paused && !f->f_closing &&
-	    (rv = fcgi_record_next(in, &h, &errstr)) == 1) {
+	while (!f->f_paused && (rv = fcgi_record_next(in, &h, &errstr)) == 1) {
 		if (front_record(f, &h, in) == -1) {
 			front_free(f);
 			return;
 		}
 		fcgi_record_done(in, &h);
+		/* A peer that sends but never reads: stop taking more. */
+		if (conn_output_len(f->f_conn) >= FRONT_OUT_MAX &&
+		    !f->f_paused) {
+			front_pause(f);
+			f->f_paused_out = 1;
+			front_wait_drain(f);
+		}
 	}
-	if (!f->f_paused && !f->f_closing && rv == -1) {
+	if (!f->f_paused && rv == -1) {
 		log_warnx("front %s: %s; connection closed", f->f_peer,
 		    errstr);
 		front_free(f);
+		return;
 	}
+	front_set_timeout(f);
+}
+
+/*
+ * A client that stops halfway through a record or through its PARAMS
+ * holds memory and, later, an app process: FRONT_TIMEOUT at most.
+ * Between requests, or while a response is produced, no limit.
+ */
+static void
+front_set_timeout(struct front *f)
+{
+	struct request	*req;
+	int		 stalled;
+
+	stalled = evbuffer_get_length(f->f_conn->c_in) > 0;
+	TAILQ_FOREACH(req, &f->f_reqs, r_entry)
+		if (req->r_state == REQ_PARAMS)
+			stalled = 1;
+	conn_set_timeout(f->f_conn, stalled ? FRONT_TIMEOUT : 0);
 }
 
 static struct request *
@@ -499,21 +579,28 @@ front_params(struct request *req, struct evbuffer *in, size_t clen)
 	const char	*why;
 	int		 status;
 
+	struct front	*f = req->r_front;
+
 	if (clen > 0) {
+		/* Per request, and for all requests of the connection. */
 		if (evbuffer_get_length(req->r_params) + clen >
-		    cenv->c_max_params) {
+		    cenv->c_max_params ||
+		    f->f_params + clen > 2 * cenv->c_max_params) {
 			evbuffer_drain(in, clen);
 			log_warnx("front %s: request %u: PARAMS larger than "
-			    "max-params-size (%llu bytes)", req->r_front->f_peer,
+			    "max-params-size (%llu bytes)", f->f_peer,
 			    req->r_id, (unsigned long long)cenv->c_max_params);
 			front_request_error(req, 431,
 			    "request parameters too large");
 			return;
 		}
 		evbuffer_remove_buffer(in, req->r_params, clen);
+		f->f_params += clen;
 		return;
 	}
 	/* The empty record: the parameters are complete. */
+	if (status_request(req))
+		return;		/* answered here */
 	if ((ca = route_request(req, &status, &why)) == NULL) {
 		log_warnx("front %s: %s", req->r_front->f_peer, why);
 		front_request_error(req, status, why);
@@ -533,7 +620,10 @@ front_input(struct request *req, uint8_t type, struct evbuffer *in,
 	if (type == FCGI_STDIN && clen == 0)
 		req->r_stdin_done = 1;
 	if (req->r_state == REQ_RELAY) {
-		back_input(req, type, in, clen);
+		if (req->r_backend != NULL)
+			back_input(req, type, in, clen);
+		else
+			evbuffer_drain(in, clen);
 		return;
 	}
 	if (fcgi_record_add_buffer(req->r_input, type, 1, in, clen) == -1) {
@@ -548,17 +638,21 @@ front_input(struct request *req, uint8_t type, struct evbuffer *in,
 }
 
 /*
- * At shutdown: an idle front stops reading and closes once its output
- * is written (front_write_cb frees it).
+ * At shutdown: the front stops reading and closes once its requests
+ * are done and its output is written (front_drain_cb or front_kick_cb
+ * frees it, from the event loop).
  */
 void
-front_output_drained(struct front *f)
+front_close_when_done(struct front *f)
 {
 	f->f_closing = 1;
-	bufferevent_disable(f->f_bev, EV_READ);
-	if (f->f_nreqs == 0 &&
-	    evbuffer_get_length(bufferevent_get_output(f->f_bev)) == 0)
-		front_free(f);
+	if (f->f_nreqs > 0)
+		return;		/* front_maybe_close() when they end */
+	conn_read_enable(f->f_conn, 0);
+	if (conn_output_len(f->f_conn) > 0)
+		front_wait_drain(f);
+	else
+		front_kick(f);
 }
 
 static void
@@ -592,16 +686,19 @@ front_get_values(struct front *f, struct evbuffer *in, size_t clen)
 	while (p != NULL && fcgi_nv_next(p, clen, &pos, &name, &nlen, &val,
 	    &vlen) == 1) {
 		v = NULL;
-		if (nlen == 14 && memcmp(name, "FCGI_MAX_CONNS", 14) == 0)
+		if (nlen == 14 && memcmp(name, "FCGI_MAX_CONNS", 14) == 0) {
+			snprintf(num, sizeof(num), "%d", FCGI_MAX_CONNS_VALUE);
 			v = num;
-		else if (nlen == 13 && memcmp(name, "FCGI_MAX_REQS", 13) == 0)
+		} else if (nlen == 13 &&
+		    memcmp(name, "FCGI_MAX_REQS", 13) == 0) {
+			snprintf(num, sizeof(num), "%d", FRONT_MAX_REQS);
 			v = num;
+		}
 		else if (nlen == 15 &&
 		    memcmp(name, "FCGI_MPXS_CONNS", 15) == 0)
 			v = "1";
 		if (v == NULL)
 			continue;
-		snprintf(num, sizeof(num), "%d", FCGI_MAX_CONNS_VALUE);
 		fcgi_nv_add(res, (const char *)name, nlen, v, strlen(v));
 	}
 	evbuffer_drain(in, clen);
@@ -640,18 +737,37 @@ status_text(int code)
 void
 front_request_error(struct request *req, int code, const char *why)
 {
-	struct front	*f = req->r_front;
-	struct evbuffer	*out = front_output(f);
-	char		 body[512];
-	int		 n;
+	char	 body[512];
+	int	 n;
 
-	n = snprintf(body, sizeof(body), "Status: %d %s\r\n"
-	    "Content-Type: text/plain\r\n\r\n%d %s: %s\n", code,
-	    status_text(code), code, status_text(code), why);
+	if (req->r_app != NULL)
+		req->r_app->ca_errors++;
+	n = snprintf(body, sizeof(body), "%d %s: %s\n", code,
+	    status_text(code), why);
 	if (n < 0 || (size_t)n >= sizeof(body))
 		n = sizeof(body) - 1;
-	if (!req->r_output)
-		fcgi_record_add(out, FCGI_STDOUT, req->r_id, body, n);
+	front_request_reply(req, code, "text/plain", body, n);
+}
+
+/* A whole response of ours: headers, body, end of stream, END_REQUEST. */
+void
+front_request_reply(struct request *req, int code, const char *ctype,
+    const char *body, size_t len)
+{
+	struct evbuffer	*out = front_output(req->r_front);
+	char		 head[160];
+	int		 n;
+
+	if (!req->r_output) {
+		n = snprintf(head, sizeof(head), "Status: %d %s\r\n"
+		    "Content-Type: %s\r\n\r\n", code,
+		    code == 200 ? "OK" : status_text(code), ctype);
+		if (n > 0 && (size_t)n < sizeof(head))
+			fcgi_record_add(out, FCGI_STDOUT, req->r_id, head, n);
+		if (len > 0)
+			fcgi_record_add(out, FCGI_STDOUT, req->r_id, body,
+			    len);
+	}
 	if (!req->r_stdout_done)
 		fcgi_record_add(out, FCGI_STDOUT, req->r_id, NULL, 0);
 	front_request_end(req, 0, FCGI_REQUEST_COMPLETE);
@@ -670,13 +786,16 @@ front_request_end(struct request *req, uint32_t appstatus, uint8_t pstatus)
 	front_maybe_close(f);
 }
 
-/* Close the front once its output is sent, if it is to close. */
+/* A request ended: close the front if it is to close, else read on. */
 static void
 front_maybe_close(struct front *f)
 {
-	if (f->f_closing && f->f_nreqs == 0)
-		bufferevent_disable(f->f_bev, EV_READ);
-	if (f->f_paused && f->f_nreqs == 0)
+	if (f->f_closing && f->f_nreqs == 0) {
+		front_close_when_done(f);
+		return;
+	}
+	/* The request that paused reading may be the one that ended. */
+	if (f->f_paused)
 		front_resume(f);
 }
 
@@ -692,8 +811,11 @@ front_request_free(struct request *req)
 		back_abandon(req);
 	if (req->r_timer != NULL)
 		event_free(req->r_timer);
+	if (req->r_rtimer != NULL)
+		event_free(req->r_rtimer);
 	TAILQ_REMOVE(&f->f_reqs, req, r_entry);
 	f->f_nreqs--;
+	f->f_params -= evbuffer_get_length(req->r_params);
 	evbuffer_free(req->r_params);
 	evbuffer_free(req->r_input);
 	if (req->r_replay != NULL)

@@ -42,6 +42,7 @@ static struct backend *idle_pick(struct capp *);
 static struct cproc *capacity_pick(struct capp *);
 static void	 connect_ask(struct cproc *);
 static void	 queue_timeout_cb(evutil_socket_t, short, void *);
+static void	 queue_arm_timer(struct request *);
 
 static struct cproc *
 proc_find(struct capp *ca, pid_t pid)
@@ -52,6 +53,23 @@ proc_find(struct capp *ca, pid_t pid)
 		if (p->cp_pid == pid)
 			return (p);
 	return (NULL);
+}
+
+/* Ask the parent to replace this process (once). */
+void
+pool_proc_done(struct cproc *p, int reason)
+{
+	struct proc_msg	 pm;
+
+	if (p->cp_done_told || !p->cp_up)
+		return;
+	p->cp_done_told = 1;
+	p->cp_retiring = 1;
+	memset(&pm, 0, sizeof(pm));
+	pm.app_id = p->cp_app->ca_cfg.id;
+	pm.pid = p->cp_pid;
+	pm.reason = reason;
+	parent_compose(IMSG_PROC_DONE, &pm, sizeof(pm));
 }
 
 /* A process that is down is forgotten once nothing refers to it. */
@@ -125,9 +143,10 @@ pool_proc_down(struct capp *ca, pid_t pid)
 
 	if ((p = proc_find(ca, pid)) == NULL)
 		return;
-	p->cp_up = 0;
+	/* Still up while its idle connections go, so none frees it. */
 	while ((b = TAILQ_FIRST(&p->cp_idle)) != NULL)
 		back_free(b);
+	p->cp_up = 0;
 	log_debug("app %s[%d]: down", ca->ca_cfg.name, pid);
 	pool_proc_gc(p);
 	pool_dispatch(ca);
@@ -140,7 +159,7 @@ idle_pick(struct capp *ca)
 	struct cproc	*p, *best = NULL;
 
 	TAILQ_FOREACH(p, &ca->ca_procs, cp_entry)
-		if (p->cp_up && !TAILQ_EMPTY(&p->cp_idle) &&
+		if (p->cp_up && !p->cp_retiring && !TAILQ_EMPTY(&p->cp_idle) &&
 		    (best == NULL || p->cp_busy < best->cp_busy))
 			best = p;
 	return (best != NULL ? TAILQ_FIRST(&best->cp_idle) : NULL);
@@ -153,7 +172,7 @@ capacity_pick(struct capp *ca)
 	struct cproc	*p, *best = NULL;
 
 	TAILQ_FOREACH(p, &ca->ca_procs, cp_entry)
-		if (p->cp_up && !p->cp_leaving &&
+		if (p->cp_up && !p->cp_leaving && !p->cp_retiring &&
 		    p->cp_conns < ca->ca_cfg.concurrency &&
 		    (best == NULL || p->cp_conns < best->cp_conns))
 			best = p;
@@ -172,6 +191,7 @@ connect_ask(struct cproc *p)
 	p->cp_pending++;
 	p->cp_conns++;
 	p->cp_app->ca_pending++;
+	cenv->c_nfds++;		/* room kept for the fd to come */
 	parent_compose(IMSG_CONNECT, &cr, sizeof(cr));
 }
 
@@ -193,27 +213,39 @@ pool_connect_result(const struct connect_res *res, int fd)
 	p->cp_pending--;
 	ca->ca_pending--;
 	if (fd == -1) {
+		cenv->c_nfds--;
 		p->cp_conns--;
-		if (res->error != EAGAIN) {
+		switch (res->error) {
+		case ESRCH:
+		case ECONNREFUSED:
+		case ENOENT:
 			/* Gone or going: wait for the parent's word. */
 			log_debug("app %s[%d]: connect: %s", ca->ca_cfg.name,
 			    p->cp_pid, strerror(res->error));
 			p->cp_up = 0;
-		} else
-			log_info("app %s[%d]: connect: listen queue full",
-			    ca->ca_cfg.name, p->cp_pid);
+			break;
+		default:
+			/* Busy (EAGAIN) or short of something: not now. */
+			log_info("app %s[%d]: connect: %s; trying again in a "
+			    "moment", ca->ca_cfg.name, p->cp_pid,
+			    strerror(res->error));
+			pool_proc_leaving(p);
+			break;
+		}
 		pool_proc_gc(p);
 		pool_dispatch(ca);
 		return;
 	}
 	if (!p->cp_up) {
 		close(fd);
+		cenv->c_nfds--;
 		p->cp_conns--;
 		pool_proc_gc(p);
 		pool_dispatch(ca);
 		return;
 	}
 	if ((b = back_new(p, fd)) == NULL) {
+		cenv->c_nfds--;
 		p->cp_conns--;
 		pool_dispatch(ca);
 		return;
@@ -238,7 +270,7 @@ pool_dispatch(struct capp *ca)
 		back_attach(req, b);
 	}
 	need = ca->ca_nqueued - ca->ca_pending;
-	while (need-- > 0 && (p = capacity_pick(ca)) != NULL)
+	while (need-- > 0 && fd_room(1) && (p = capacity_pick(ca)) != NULL)
 		connect_ask(p);
 }
 
@@ -285,12 +317,30 @@ pool_app_state(struct capp *ca, int available, const char *reason)
 	}
 }
 
+/* A queued request waits connect-timeout at most. */
+static void
+queue_arm_timer(struct request *req)
+{
+	struct timeval	 tv;
+
+	if (req->r_app->ca_cfg.connect_timeout <= 0)
+		return;
+	if (req->r_timer == NULL &&
+	    (req->r_timer = evtimer_new(cenv->c_base, queue_timeout_cb,
+	    req)) == NULL) {
+		log_warn("%s", __func__);
+		return;
+	}
+	tv.tv_sec = req->r_app->ca_cfg.connect_timeout;
+	tv.tv_usec = 0;
+	evtimer_add(req->r_timer, &tv);
+}
+
 /* A routed request: a backend now, or a place in the queue. */
 void
 pool_submit(struct request *req)
 {
 	struct capp	*ca = req->r_app;
-	struct timeval	 tv;
 	struct backend	*b;
 	int		 waiting;
 
@@ -317,13 +367,7 @@ pool_submit(struct request *req)
 	req->r_state = REQ_QUEUED;
 	TAILQ_INSERT_TAIL(&ca->ca_queue, req, r_qentry);
 	ca->ca_nqueued++;
-	if (req->r_timer == NULL)
-		req->r_timer = evtimer_new(cenv->c_base, queue_timeout_cb, req);
-	if (req->r_timer != NULL && ca->ca_cfg.connect_timeout > 0) {
-		tv.tv_sec = ca->ca_cfg.connect_timeout;
-		tv.tv_usec = 0;
-		evtimer_add(req->r_timer, &tv);
-	}
+	queue_arm_timer(req);
 	pool_dispatch(ca);
 }
 
@@ -336,6 +380,7 @@ pool_requeue(struct request *req)
 	req->r_state = REQ_QUEUED;
 	TAILQ_INSERT_HEAD(&ca->ca_queue, req, r_qentry);
 	ca->ca_nqueued++;
+	queue_arm_timer(req);
 	pool_dispatch(ca);
 }
 
@@ -378,11 +423,18 @@ pool_release(struct backend *b, int reusable)
 	struct cproc	*p = b->b_proc;
 	struct capp	*ca = p->cp_app;
 
-	if (reusable && p->cp_up && ca->ca_cfg.keep_conn) {
+	/* max-requests: retire it, and have it replaced once idle. */
+	if (ca->ca_cfg.max_requests > 0 &&
+	    p->cp_requests >= (uint64_t)ca->ca_cfg.max_requests)
+		p->cp_retiring = 1;
+	if (reusable && p->cp_up && !p->cp_retiring && ca->ca_cfg.keep_conn) {
 		b->b_reused = 1;
 		TAILQ_INSERT_HEAD(&p->cp_idle, b, b_entry);
 		b->b_inpool = 1;
-	} else
+	} else {
+		if (p->cp_retiring && p->cp_busy == 0)
+			pool_proc_done(p, DONE_MAX_REQUESTS);
 		back_free(b);
+	}
 	pool_dispatch(ca);
 }

@@ -138,7 +138,7 @@ route_request(struct request *req, int *status, const char **why)
 
 	*status = 404;
 	if (params_get(req, "SCRIPT_FILENAME", val, sizeof(val)) >= 0)
-		strlcpy(req->r_script, val, sizeof(req->r_script));
+		str_printable(req->r_script, val, sizeof(req->r_script));
 
 	if (req->r_front->f_listener->li_cfg.has_app)
 		return (capp_find_id(req->r_front->f_listener->li_cfg.app_id));
@@ -146,8 +146,9 @@ route_request(struct request *req, int *status, const char **why)
 	if ((n = params_get(req, "FCGIPM_APP", val, sizeof(val))) >= 0) {
 		if ((ca = capp_find_name(val, n)) != NULL)
 			return (ca);
-		snprintf(msg, sizeof(msg), "no app named \"%s\" (FCGIPM_APP)",
-		    val);
+		str_printable(norm, val, sizeof(norm));
+		snprintf(msg, sizeof(msg), "no app named \"%.128s\" "
+		    "(FCGIPM_APP)", norm);
 		*why = msg;
 		return (NULL);
 	}
@@ -164,8 +165,9 @@ route_request(struct request *req, int *status, const char **why)
 	if (path[0] != '\0' && (ca = route_uri(path)) != NULL)
 		return (ca);
 
-	snprintf(msg, sizeof(msg), "no app for script \"%s\", uri \"%s\"",
-	    req->r_script, path);
+	str_printable(norm, path, sizeof(norm));
+	snprintf(msg, sizeof(msg), "no app for script \"%s\", uri \"%.512s\"",
+	    req->r_script, norm);
 	*why = msg;
 	return (NULL);
 }

@@ -191,16 +191,18 @@ app_spawn_more(struct app *app)
 static int
 app_backoff_delay(struct app *app)
 {
-	int	 d = app->a_conf->app_restart_delay, n;
+	int	 d = app->a_conf->app_restart_delay, n, max;
 
 	if (app->a_failures < BACKOFF_AFTER)
 		return (d);
+	/* Never shorter than the configured delay itself. */
+	max = d > BACKOFF_MAX ? d : BACKOFF_MAX;
 	if (d < 1)
 		d = 1;
 	for (n = app->a_failures - BACKOFF_AFTER + 1; n > 0; n--) {
 		d *= 2;
-		if (d >= BACKOFF_MAX)
-			return (BACKOFF_MAX);
+		if (d >= max)
+			return (max);
 	}
 	return (d);
 }

@@ -44,6 +44,7 @@
 
 #define CONNECTOR_QUICK_SECS	2	/* a death this soon counts as quick */
 #define CONNECTOR_QUICK_MAX	3	/* then wait before restarting */
+#define CONNECTOR_QUEUE_MAX	8192	/* messages it left unread: broken */
 
 static void	 connector_dispatch(int, short, void *);
 static void	 connector_event_update(void);
@@ -90,15 +91,22 @@ connector_find(char *path, size_t len)
 void
 connector_start(void)
 {
-	int	 sp[2];
+	sigset_t mask, oldmask;
+	int	 sp[2], i;
 	pid_t	 pid;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1)
 		fatal("%s: socketpair", __func__);
+	/* As in spawn.c: no signal for libevent's handler in the child. */
+	sigfillset(&mask);
+	(void)sigprocmask(SIG_BLOCK, &mask, &oldmask);
 	switch (pid = fork()) {
 	case -1:
 		fatal("%s: fork", __func__);
 	case 0:
+		for (i = 1; i < NSIG; i++)
+			(void)signal(i, SIG_DFL);
+		(void)sigprocmask(SIG_SETMASK, &oldmask, NULL);
 		(void)setsid();
 		if (dup2(sp[1], CONNECTOR_FD) == -1)
 			_exit(127);
@@ -108,6 +116,7 @@ connector_start(void)
 		    env->env_connector_path, strerror(errno));
 		_exit(127);
 	}
+	(void)sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	close(sp[1]);
 	(void)fd_set_nonblock(sp[0]);
 	env->env_cpid = pid;
@@ -160,6 +169,11 @@ connector_send_config(void)
 	g.max_params = conf->c_max_params;
 	g.kill_timeout = conf->c_kill_timeout;
 	g.verbose = env->env_verbose;
+	if (conf->c_ping_path != NULL)
+		strlcpy(g.ping_path, conf->c_ping_path, sizeof(g.ping_path));
+	if (conf->c_status_path != NULL)
+		strlcpy(g.status_path, conf->c_status_path,
+		    sizeof(g.status_path));
 	connector_compose(IMSG_CFG_GLOBAL, -1, &g, sizeof(g));
 
 	TAILQ_FOREACH(app, &env->env_apps, a_entry) {
@@ -360,6 +374,13 @@ connector_dispatch(int fd, short ev, void *arg)
 		}
 	}
 	while ((rv = imsg_get(ibuf, &imsg)) == 1) {
+		/* Descriptors only ever travel from us to it. */
+		if (imsg.fd != -1) {
+			log_warnx("connector: sent a descriptor (type %u)",
+			    imsg.hdr.type);
+			imsg_free(&imsg);
+			goto bad;
+		}
 		switch (imsg.hdr.type) {
 		case IMSG_CONNECT:
 			connector_connect(&imsg);
@@ -383,6 +404,11 @@ connector_dispatch(int fd, short ev, void *arg)
 	}
 	if (rv == -1) {
 		log_warnx("connector: malformed message");
+		goto bad;
+	}
+	/* One that asks and never reads would pile up sockets in root. */
+	if (imsgbuf_queued(ibuf) > CONNECTOR_QUEUE_MAX) {
+		log_warnx("connector: %zu messages unread", imsgbuf_queued(ibuf));
 		goto bad;
 	}
 	connector_event_update();
@@ -440,7 +466,7 @@ connector_connect(struct imsg *imsg)
 static void
 connector_log(struct imsg *imsg)
 {
-	char	*text;
+	char	*text, line[4096];
 	int	 pri;
 
 	if (imsg->datalen <= sizeof(int) || imsg->datalen > 4096) {
@@ -458,7 +484,8 @@ connector_log(struct imsg *imsg)
 		pri = LOG_INFO;
 	if (pri == LOG_DEBUG && env->env_verbose < 1)
 		return;
-	log_emit(pri, text);
+	str_printable(line, text, sizeof(line));
+	log_emit(pri, line);
 }
 
 static void

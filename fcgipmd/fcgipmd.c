@@ -25,6 +25,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -168,6 +169,15 @@ main(int argc, char *argv[])
 	if (geteuid() != 0)
 		errx(1, "need root privileges");
 
+	/* The connector holds a descriptor per connection: raise ours. */
+	if (getrlimit(RLIMIT_NOFILE, &e.env_nofile) == 0 &&
+	    e.env_nofile.rlim_cur < e.env_nofile.rlim_max) {
+		struct rlimit	 rl = e.env_nofile;
+
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+
 	e.env_conffile = conffile;
 	e.env_debug = debug;
 	e.env_verbose = verbose;
@@ -226,20 +236,27 @@ main(int argc, char *argv[])
 	return (0);
 }
 
+/* Our pid, in a file we create afresh (never through a symlink). */
 static int
 pidfile_create(const char *path)
 {
-	FILE	*fp;
+	char	 buf[32];
+	int	 fd, n;
 
-	if ((fp = fopen(path, "w")) == NULL) {
+	(void)unlink(path);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0644)) == -1) {
 		log_warn("pidfile %s", path);
 		return (-1);
 	}
-	fprintf(fp, "%d\n", getpid());
-	if (fclose(fp) == EOF) {
+	n = snprintf(buf, sizeof(buf), "%d\n", getpid());
+	if (write(fd, buf, n) != n) {
 		log_warn("pidfile %s", path);
+		close(fd);
+		(void)unlink(path);
 		return (-1);
 	}
+	close(fd);
 	return (0);
 }
 

@@ -29,6 +29,7 @@
 
 #include <sys/types.h>
 #include <sys/queue.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <event.h>
@@ -120,6 +121,7 @@ struct fcgipmd {
 	struct listenerlist	 env_listeners;
 	uint32_t		 env_sockseq;
 	const char		*env_pidfile;	/* written by us */
+	struct rlimit		 env_nofile;	/* as we found it, for apps */
 
 	/* the connector */
 	pid_t			 env_cpid;

@@ -74,6 +74,7 @@ dirs_prepare(struct fcgipmd *e)
 {
 	struct config	*conf = e->env_conf;
 	struct stat	 st;
+	int		 fd = -1;
 
 	if (dir_make(conf->c_chroot, 0755) == -1)
 		return (-1);
@@ -92,8 +93,22 @@ dirs_prepare(struct fcgipmd *e)
 		return (-1);
 	}
 
+	/*
+	 * We connect to app sockets by path: nobody but root may be able
+	 * to swap what lies under socket-dir.
+	 */
 	if (dir_make(conf->c_socket_dir, 0755) == -1)
 		return (-1);
+	if (lstat(conf->c_socket_dir, &st) == -1) {
+		log_warn("socket-dir %s", conf->c_socket_dir);
+		return (-1);
+	}
+	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		log_warnx("socket-dir %s: must be owned by root and writable "
+		    "by root only (owner uid %u, mode %04o); refusing to start",
+		    conf->c_socket_dir, st.st_uid, st.st_mode & 07777);
+		return (-1);
+	}
 	if (snprintf(e->env_apps_dir, sizeof(e->env_apps_dir), "%s/apps",
 	    conf->c_socket_dir) >= (int)sizeof(e->env_apps_dir)) {
 		log_warnx("socket-dir %s: name too long", conf->c_socket_dir);
@@ -101,11 +116,15 @@ dirs_prepare(struct fcgipmd *e)
 	}
 	if (dir_make(e->env_apps_dir, 0700) == -1)
 		return (-1);
-	if (chown(e->env_apps_dir, 0, 0) == -1 ||
-	    chmod(e->env_apps_dir, 0700) == -1) {
+	if ((fd = open(e->env_apps_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1 || fchown(fd, 0, 0) == -1 ||
+	    fchmod(fd, 0700) == -1) {
 		log_warn("%s", e->env_apps_dir);
+		if (fd != -1)
+			close(fd);
 		return (-1);
 	}
+	close(fd);
 	return (0);
 }
 

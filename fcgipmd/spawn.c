@@ -200,17 +200,19 @@ describe_failure(struct app_conf *ac, struct spawn_err *se, const char *dir,
 {
 	struct stat	 st;
 	char		 line[256], *nl;
-	FILE		*fp;
 	const char	*stage;
+	ssize_t		 n;
+	int		 fd;
 
 	if (se->stage == STAGE_EXEC) {
 		/* ENOENT for a file that exists: its interpreter is missing. */
 		if (se->error == ENOENT && stat(ac->app_command, &st) == 0 &&
-		    (fp = fopen(ac->app_command, "r")) != NULL) {
-			line[0] = '\0';
-			if (fgets(line, sizeof(line), fp) == NULL)
-				line[0] = '\0';
-			fclose(fp);
+		    S_ISREG(st.st_mode) &&
+		    (fd = open(ac->app_command, O_RDONLY | O_NONBLOCK |
+		    O_NOFOLLOW | O_CLOEXEC)) != -1) {
+			n = read(fd, line, sizeof(line) - 1);
+			close(fd);
+			line[n > 0 ? n : 0] = '\0';
 			if ((nl = strchr(line, '\n')) != NULL)
 				*nl = '\0';
 			if (line[0] == '#' && line[1] == '!') {
@@ -251,7 +253,7 @@ spawn_proc(struct app *app, struct proc *p, char *msg, size_t msglen)
 	struct app_conf		*ac = app->a_conf;
 	struct spawn_err	 se;
 	struct rlimit		 rl;
-	sigset_t		 mask;
+	sigset_t		 mask, oldmask;
 	char			**argv = NULL, **envp = NULL;
 	char			*cmdcopy = NULL, *dir = NULL;
 	int			 sock = -1, stdoutp[2] = { -1, -1 };
@@ -291,14 +293,22 @@ spawn_proc(struct app *app, struct proc *p, char *msg, size_t msglen)
 		goto fail;
 	}
 
+	/*
+	 * No signal may reach libevent's handler in the child (it would
+	 * write to the parent's signal pipe): blocked until reset.
+	 */
+	sigfillset(&mask);
+	(void)sigprocmask(SIG_BLOCK, &mask, &oldmask);
 	switch (pid = fork()) {
 	case -1:
+		(void)sigprocmask(SIG_SETMASK, &oldmask, NULL);
 		snprintf(msg, msglen, "cannot start %s: fork: %s",
 		    ac->app_command, strerror(errno));
 		goto fail;
 	case 0:
 		break;
 	default:
+		(void)sigprocmask(SIG_SETMASK, &oldmask, NULL);
 		goto parent;
 	}
 
@@ -323,6 +333,11 @@ spawn_proc(struct app *app, struct proc *p, char *msg, size_t msglen)
 		child_fail(STAGE_SETUP, errno);
 	closefrom(ERRFD + 1);
 
+	/* Apps get the descriptor limit we were given, not our raised one. */
+	if (!ac->app_rlimit[RLIM_CONF_NOFILE].rl_set &&
+	    env->env_nofile.rlim_cur != 0 &&
+	    setrlimit(RLIMIT_NOFILE, &env->env_nofile) == -1)
+		child_fail(STAGE_RLIMIT, errno);
 	for (i = 0; i < RLIM_CONF_COUNT; i++) {
 		if (!ac->app_rlimit[i].rl_set)
 			continue;

@@ -1,11 +1,18 @@
 #!/bin/sh
-# make bench: requests/s through fcgipmd against the direct path, in
-# one run, on loopback, each measurement bounded by wrk's duration.
+# make bench: fcgipmd against the direct paths, in one run, on loopback.
 #
-#   direct   nginx -> libfcgi echo app, 2 processes under spawn-fcgi
-#   fcgipmd  nginx -> fcgipmd -> the same app, 2 processes
+# Every path serves the same thing: the libfcgi echo app answering
+# "hello" (2 processes), or hello.php (2 PHP processes).  Each line is
+# one wrk run (-t2 -c$BENCH_CONNS -d$BENCH_SECS): req/s, p50, p99 and
+# errors.  Then the ratios the targets are stated in, the connector's
+# memory per idle web-server connection, RSS growth over 1,000,000
+# requests and the parent's CPU share under load.
 #
-# BENCH_SECS (default 10) and BENCH_CONNS (default 64) tune wrk.
+#   BENCH_SECS (10)   wrk duration per path
+#   BENCH_CONNS (64)  wrk connections
+#   BENCH_ONLY        a space-separated list of path names to run
+#   BENCH_IDLE (10000) idle connections held for the memory figure
+#   BENCH_REQS (1000000) requests for the RSS growth figure
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 export TOP
@@ -14,29 +21,52 @@ export TOP
 
 SECS=${BENCH_SECS:-10}
 CONNS=${BENCH_CONNS:-64}
+IDLE=${BENCH_IDLE:-10000}
+REQS=${BENCH_REQS:-1000000}
 
-if ! is_root || ! have_cmd wrk || ! have_cmd nginx; then
-	echo "bench: needs root, wrk and nginx (make deps)" >&2
-	exit 1
-fi
+for c in wrk nginx apache2 spawn-fcgi php-cgi; do
+	have_cmd $c || { echo "bench: $c missing (make deps)" >&2; exit 1; }
+done
+is_root || { echo "bench: run as root" >&2; exit 1; }
+FPM=$(command -v php-fpm8.2 php-fpm 2>/dev/null | head -n 1)
+FCGID=/usr/lib/apache2/modules/mod_fcgid.so
+
 mkwork
-mkdir -p "$WORK/bin"
+[ -n "${BENCH_KEEP:-}" ] && KEEP=1 && echo "bench: work dir $WORK"
+mkdir -p "$WORK/bin" "$WORK/www" "$WORK/fcgid-bin" "$WORK/fcgid"
 cp "$APPS/echo" "$WORK/bin/echo"
+cp "$APPS/echo" "$WORK/fcgid-bin/echo"
+printf '<?php echo "hello\\n";\n' >"$WORK/www/hello.php"
+chmod 755 "$WORK/www" "$WORK/fcgid-bin"
+chown "$WEB_USER" "$WORK/fcgid"
 
-# wrk's summary as: req/s p50 p99 errors
-measure() {
-	wrk -t2 -c"$CONNS" -d"${SECS}s" --latency "$1" >"$WORK/wrk.out" 2>&1
-	awk '
-	/Requests\/sec/ { rps = $2 }
-	/^ +50%/ { p50 = $2 }
-	/^ +99%/ { p99 = $2 }
-	/Non-2xx/ { err += $NF }
-	/Socket errors/ { for (i = 4; i <= NF; i += 2) { v = $i; sub(",", "", v); err += v } }
-	END { printf "%10.0f req/s  p50 %8s  p99 %8s  errors %d\n", rps, p50, p99, err }
-	' "$WORK/wrk.out"
-}
+# --- the backends
 
 CHILDREN=2 spawn_app "$WORK/direct.sock" "$WORK/bin/echo" || exit 1
+# Its own copy: nginx's kept connections hold single-connection apps
+# for good, which would starve every other path to them.
+CHILDREN=2 spawn_app "$WORK/direct-keep.sock" "$WORK/bin/echo" || exit 1
+PHP_FCGI_MAX_REQUESTS=0 CHILDREN=2 spawn_app "$WORK/phpcgi.sock" \
+    "$(command -v php-cgi)" || exit 1
+
+if [ -n "$FPM" ]; then
+	cat >"$WORK/fpm.conf" <<EOT
+[global]
+pid = $WORK/fpm.pid
+error_log = $WORK/fpm.log
+daemonize = no
+[bench]
+user = $APP_USER
+group = $APP_GROUP
+listen = $WORK/fpm.sock
+listen.mode = 0666
+pm = static
+pm.max_children = 2
+EOT
+	"$FPM" -F -y "$WORK/fpm.conf" >"$WORK/fpm.out" 2>&1 &
+	track $!
+	wait_for 50 test -S "$WORK/fpm.sock" || { cat "$WORK/fpm.log"; exit 1; }
+fi
 
 cat >"$WORK/fcgipmd.conf" <<EOT
 socket-dir "$WORK/run"
@@ -46,38 +76,202 @@ app "echo" {
 	command "$WORK/bin/echo"
 	processes 2
 	match uri "/pm/"
+	match uri "/pmr/"
+	match uri "/pmnr/"
+}
+app "php" {
+	command "$(command -v php-cgi)"
+	env "PHP_FCGI_MAX_REQUESTS=0"
+	processes 2
+	match uri "/pmphp/"
 }
 EOT
 "$FCGIPMD" -d -f "$WORK/fcgipmd.conf" 2>"$WORK/fcgipmd.log" &
-track $!
+PM_PID=$!
+track $PM_PID
 wait_for 50 test -S "$WORK/fcgi.sock" || { cat "$WORK/fcgipmd.log"; exit 1; }
+sleep 0.5
 
-PORT=$(free_port)
-NGINX_HTTP="upstream fcgipmd { server unix:$WORK/fcgi.sock; keepalive 64; }"
-start_nginx "$PORT" "
+# --- the web servers
+
+NPORT=$(free_port)
+NGINX_HTTP="
+upstream direct_keep { server unix:$WORK/direct-keep.sock; keepalive 64; }
+upstream fcgipmd { server unix:$WORK/fcgi.sock; keepalive 64; }"
+start_nginx "$NPORT" "
+location = /static { return 200 \"hello\\n\"; }
 location /direct/ {
 	include fastcgi_params;
 	fastcgi_pass unix:$WORK/direct.sock;
+}
+location /direct-keep/ {
+	include fastcgi_params;
+	fastcgi_keep_conn on;
+	fastcgi_pass direct_keep;
+}
+location /fpm/ {
+	include fastcgi_params;
+	fastcgi_param SCRIPT_FILENAME $WORK/www/hello.php;
+	fastcgi_pass unix:$WORK/fpm.sock;
+}
+location /phpcgi/ {
+	include fastcgi_params;
+	fastcgi_param SCRIPT_FILENAME $WORK/www/hello.php;
+	fastcgi_pass unix:$WORK/phpcgi.sock;
 }
 location /pm/ {
 	include fastcgi_params;
 	fastcgi_keep_conn on;
 	fastcgi_pass fcgipmd;
 }
-location /pm-nokeep/ {
+location /pmnk/ {
 	include fastcgi_params;
 	fastcgi_param FCGIPM_APP echo;
 	fastcgi_pass unix:$WORK/fcgi.sock;
+}
+location /pmphp/ {
+	include fastcgi_params;
+	fastcgi_param SCRIPT_FILENAME $WORK/www/hello.php;
+	fastcgi_keep_conn on;
+	fastcgi_pass fcgipmd;
 }" || exit 1
+
+APORT=$(free_port)
+FCGID_CONF=""
+if [ -f "$FCGID" ]; then
+	FCGID_CONF="
+LoadModule fcgid_module $FCGID
+FcgidIPCDir $WORK/fcgid
+FcgidProcessTableFile $WORK/fcgid/shm
+FcgidMaxProcessesPerClass 2
+FcgidMinProcessesPerClass 2
+FcgidMaxRequestsPerProcess 0
+Alias /fcgid/ $WORK/fcgid-bin/echo/
+<Directory $WORK/fcgid-bin>
+	SetHandler fcgid-script
+	Options +ExecCGI
+	Require all granted
+</Directory>"
+fi
+APACHE_MODULES="alias" start_apache "$APORT" "
+<Proxy \"unix:$WORK/fcgi.sock|fcgi://pmreuse\">
+	ProxySet enablereuse=on
+</Proxy>
+ProxyPass /direct/ \"unix:$WORK/direct.sock|fcgi://localhost/\"
+ProxyPass /pmr/ \"unix:$WORK/fcgi.sock|fcgi://pmreuse/pmr/\"
+ProxyPass /pmnr/ \"unix:$WORK/fcgi.sock|fcgi://localhost/pmnr/\"
+$FCGID_CONF" || exit 1
 sleep 1
 
-echo "wrk -t2 -c$CONNS -d${SECS}s, libfcgi echo app (hello), 2 processes"
-printf '%-34s' "nginx -> app direct (spawn-fcgi)"
-direct=$(measure "http://127.0.0.1:$PORT/direct/"); echo "$direct"
-printf '%-34s' "nginx -> fcgipmd (keep_conn on)"
-pm=$(measure "http://127.0.0.1:$PORT/pm/"); echo "$pm"
-printf '%-34s' "nginx -> fcgipmd (keep_conn off)"
-pmnk=$(measure "http://127.0.0.1:$PORT/pm-nokeep/"); echo "$pmnk"
-awk -v a="${pm%% req*}" -v b="${direct%% req*}" -v c="${pmnk%% req*}" \
-    'BEGIN { printf "ratio fcgipmd/direct: keep_conn on %.2f, off %.2f\n",
-    a / b, c / b }'
+# --- measuring
+
+# run NAME URL: one wrk run; prints a line; sets RPS_NAME and P99_NAME.
+run() {
+	case " ${BENCH_ONLY:-$1} " in *" $1 "*) ;; *) return 0 ;; esac
+	wrk -t2 -c"$CONNS" -d"${SECS}s" --latency "$2" >"$WORK/wrk.$1" 2>&1
+	set -- "$1" "$(awk '
+	function ms(v) {
+		if (v ~ /us$/) return v / 1000
+		if (v ~ /ms$/) return v + 0
+		if (v ~ /s$/) return v * 1000
+		return v
+	}
+	/Requests\/sec/ { rps = $2 }
+	/^ +50%/ { p50 = ms($2) }
+	/^ +99%/ { p99 = ms($2) }
+	/Non-2xx/ { err += $NF }
+	/Socket errors/ {
+		for (i = 4; i <= NF; i += 2) { v = $i; sub(",", "", v); err += v }
+	}
+	END { printf "%.0f %.2f %.2f %d", rps, p50, p99, err }
+	' "$WORK/wrk.$1")"
+	set -- "$1" $2
+	printf '%-28s %8s req/s  p50 %7s ms  p99 %8s ms  errors %s\n' \
+	    "$1" "$2" "$3" "$4" "$5"
+	eval "RPS_$(echo "$1" | tr -c 'a-z0-9\n' '_')=$2"
+	eval "P99_$(echo "$1" | tr -c 'a-z0-9\n' '_')=$4"
+}
+
+# ratio A B: A/B of the req/s of two paths
+ratio() {
+	_a=$(eval echo "\${RPS_$1:-}")
+	_b=$(eval echo "\${RPS_$2:-}")
+	[ -n "$_a" ] && [ -n "$_b" ] || return 0
+	awk -v a="$_a" -v b="$_b" -v n="$1 / $2" \
+	    'BEGIN { printf "  %-44s %.2f\n", n, a / b }'
+}
+
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
+connector() {
+	for _s in /proc/[0-9]*/stat; do
+		awk -v pp="$PM_PID" '$4 == pp { print $1 }' "$_s" 2>/dev/null
+	done | while read -r _p; do
+		grep -q fcgi-connector "/proc/$_p/cmdline" 2>/dev/null &&
+		    echo "$_p"
+	done | head -n 1
+}
+
+echo "== paths: wrk -t2 -c$CONNS -d${SECS}s, 2 app processes each"
+N="http://127.0.0.1:$NPORT"
+A="http://127.0.0.1:$APORT"
+run nginx-static "$N/static"
+run nginx-direct "$N/direct/"
+run nginx-direct-keepconn "$N/direct-keep/"
+[ -n "$FPM" ] && run nginx-phpfpm "$N/fpm/"
+run nginx-phpcgi-spawnfcgi "$N/phpcgi/"
+run apache-direct "$A/direct/"
+[ -n "$FCGID_CONF" ] && run apache-fcgid "$A/fcgid/"
+PT0=$(cpu_ticks $PM_PID); T0=$(date +%s.%N)
+run nginx-fcgipmd "$N/pm/"
+PT1=$(cpu_ticks $PM_PID); T1=$(date +%s.%N)
+run nginx-fcgipmd-nokeepconn "$N/pmnk/"
+run nginx-fcgipmd-phpcgi "$N/pmphp/"
+run apache-fcgipmd-reuse "$A/pmr/"
+run apache-fcgipmd-noreuse "$A/pmnr/"
+
+echo "== ratios (targets: >= 1.10, >= 1.10, >= 1.5)"
+ratio nginx_fcgipmd nginx_direct
+ratio nginx_fcgipmd_phpcgi nginx_phpfpm
+ratio apache_fcgipmd_reuse apache_fcgid
+ratio nginx_fcgipmd_nokeepconn nginx_direct
+ratio apache_fcgipmd_noreuse apache_direct
+[ -n "${P99_nginx_fcgipmd:-}" ] &&
+    echo "  p99 nginx-fcgipmd ${P99_nginx_fcgipmd} ms, nginx-direct" \
+    "${P99_nginx_direct} ms; apache-fcgipmd-reuse ${P99_apache_fcgipmd_reuse:-?} ms"
+
+echo "== resources"
+CPID=$(connector)
+HZ=$(getconf CLK_TCK)
+if [ -n "${RPS_nginx_fcgipmd:-}" ]; then
+	awk -v t="$((PT1 - PT0))" -v hz="$HZ" -v a="$T0" -v b="$T1" \
+	    'BEGIN { printf "  parent CPU under load: %.2f %% of one core\n",
+	    100 * t / hz / (b - a) }'
+fi
+if [ -n "$CPID" ] && [ -x "$TOP/regress/tools/idleconns" ]; then
+	R0=$(rss_kib "$CPID")
+	mkfifo "$WORK/idle.in"
+	"$TOP/regress/tools/idleconns" -s "$WORK/fcgi.sock" -n "$IDLE" \
+	    <"$WORK/idle.in" >"$WORK/idle.out" 2>&1 &
+	IPID=$!
+	track $IPID
+	exec 7>"$WORK/idle.in"
+	wait_for 300 grep -q ready "$WORK/idle.out"
+	sleep 1
+	R1=$(rss_kib "$CPID")
+	exec 7>&-
+	wait $IPID 2>/dev/null
+	awk -v a="$R0" -v b="$R1" -v n="$IDLE" 'BEGIN {
+	    printf "  connector memory per idle front connection: %.2f KiB" \
+	    " (%d idle connections, RSS %d -> %d KiB)\n", (b - a) / n, n, a, b }'
+	cat "$WORK/idle.out" | grep -v ready
+fi
+if [ -n "$CPID" ]; then
+	sleep 1
+	RP0=$(rss_kib $PM_PID); RC0=$(rss_kib "$CPID")
+	"$CLIENT" -s "$WORK/fcgi.sock" -p FCGIPM_APP=echo -n "$REQS" -c 64 -k \
+	    -T 300 | sed 's/^/  /'
+	RP1=$(rss_kib $PM_PID); RC1=$(rss_kib "$CPID")
+	echo "  RSS over $REQS requests: parent $RP0 -> $RP1 KiB," \
+	    "connector $RC0 -> $RC1 KiB"
+fi

@@ -21,7 +21,9 @@
 #                            waits (20 s at most) for every listen
 #                            socket and for each app's "processes"
 #                            "started" lines (only the apps named in
-#                            WAIT_APPS, when set).  FCGIPMD_ENV: extra
+#                            WAIT_APPS, when set).  FCGIPMD_WRAP: a
+#                            command to run it under (prlimit ...).
+#                            FCGIPMD_ENV: extra
 #                            NAME=VALUE words for its environment.
 #   stop_fcgipmd             SIGTERM, wait (30 s at most), return its exit
 #                            status (KILL and 124 when it did not stop)
@@ -140,7 +142,7 @@ start_fcgipmd() {
 		mv "$FCGIPMD_LOG" "$FCGIPMD_LOG.$_n"
 	fi
 	# shellcheck disable=SC2086
-	env ${FCGIPMD_ENV:-} "$FCGIPMD" -d -v -f "$WORK/fcgipmd.conf" \
+	${FCGIPMD_WRAP:-} env ${FCGIPMD_ENV:-} "$FCGIPMD" -d -v -f "$WORK/fcgipmd.conf" \
 	    </dev/null >>"$FCGIPMD_LOG" 2>&1 &
 	FCGIPMD_PID=$!
 	track "$FCGIPMD_PID"

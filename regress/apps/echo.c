@@ -37,6 +37,8 @@
  *	log=TEXT	TEXT and a newline on fd 2, outside the protocol
  *	crash		abort() before writing anything
  *	exit=N		answer, then exit(N) once the request is finished
+ *	hold=MS		with exit=N: first fork a child that keeps every
+ *			socket open for MS milliseconds after we exit
  *
  * TEXT values are %XX- and '+'-decoded.  The rest of STDIN is always
  * read and discarded.  With FCGI_ROLE=AUTHORIZER the answer is
@@ -78,6 +80,7 @@ struct opts {
 	long long	 sleep_ms;
 	int		 status;	/* 0: none */
 	int		 exitcode;	/* -1: none */
+	long long	 hold_ms;
 	char		*errtext;
 	char		*logtext;
 };
@@ -171,6 +174,8 @@ parse_query(const char *qs, struct opts *o)
 			o->status = (int)number(val, 999, 0);
 		else if (strcmp(key, "exit") == 0)
 			o->exitcode = (int)number(val, 255, -1);
+		else if (strcmp(key, "hold") == 0)
+			o->hold_ms = number(val, 60000, 0);
 		else if (strcmp(key, "stderr") == 0) {
 			free(o->errtext);
 			if ((o->errtext = strdup(val)) != NULL)
@@ -368,6 +373,7 @@ main(void)
 	struct opts	 o;
 	const char	*role;
 	int		 exitcode;
+	long long	 hold_ms;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&req, 0, 0) != 0) {
@@ -398,10 +404,17 @@ main(void)
 			responder(&req, &o);
 
 		exitcode = o.exitcode;
+		hold_ms = o.hold_ms;
 		free_opts(&o);
 		FCGX_Finish_r(&req);
-		if (exitcode >= 0)
+		if (exitcode >= 0) {
+			/* like a PHP app whose mail() child outlives it */
+			if (hold_ms > 0 && fork() == 0) {
+				msleep(hold_ms);
+				_exit(0);
+			}
 			exit(exitcode);
+		}
 	}
 	return (0);
 }

@@ -1,0 +1,157 @@
+/*
+ * Copyright (c) 2026 The fcgipmd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * ping-path and status-path: answered by the connector itself, before
+ * any routing, so they answer also when every app process is busy.
+ * The status is what the connector knows exactly: per app, processes
+ * up, busy, queued, requests ended and errors it answered.  Its format
+ * comes from QUERY_STRING: text (default), json, openmetrics.
+ */
+
+#include <sys/types.h>
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "connector.h"
+#include "log.h"
+#include "util.h"
+
+enum status_format {
+	STATUS_TEXT,
+	STATUS_JSON,
+	STATUS_OPENMETRICS
+};
+
+struct app_figures {
+	int		 up;
+	int		 busy;
+};
+
+static void	 app_figures(struct capp *, struct app_figures *);
+static void	 status_write(struct evbuffer *, enum status_format);
+
+static void
+app_figures(struct capp *ca, struct app_figures *af)
+{
+	struct cproc	*p;
+
+	memset(af, 0, sizeof(*af));
+	TAILQ_FOREACH(p, &ca->ca_procs, cp_entry) {
+		if (p->cp_up)
+			af->up++;
+		af->busy += p->cp_busy;
+	}
+}
+
+static void
+status_write(struct evbuffer *b, enum status_format fmt)
+{
+	struct capp		*ca;
+	struct app_figures	 af;
+	const char		*sep = "";
+
+	if (fmt == STATUS_JSON)
+		evbuffer_add_printf(b, "{\"apps\": [");
+	TAILQ_FOREACH(ca, &cenv->c_apps, ca_entry) {
+		app_figures(ca, &af);
+		switch (fmt) {
+		case STATUS_TEXT:
+			evbuffer_add_printf(b, "%s processes %d busy %d "
+			    "queued %d requests %llu errors %llu\n",
+			    ca->ca_cfg.name, af.up, af.busy, ca->ca_nqueued,
+			    (unsigned long long)ca->ca_requests,
+			    (unsigned long long)ca->ca_errors);
+			break;
+		case STATUS_JSON:
+			evbuffer_add_printf(b, "%s{\"name\": \"%s\", "
+			    "\"processes\": %d, \"busy\": %d, \"queued\": %d, "
+			    "\"requests\": %llu, \"errors\": %llu}", sep,
+			    ca->ca_cfg.name, af.up, af.busy, ca->ca_nqueued,
+			    (unsigned long long)ca->ca_requests,
+			    (unsigned long long)ca->ca_errors);
+			sep = ", ";
+			break;
+		case STATUS_OPENMETRICS:
+			evbuffer_add_printf(b,
+			    "fcgipm_processes{app=\"%s\"} %d\n"
+			    "fcgipm_busy{app=\"%s\"} %d\n"
+			    "fcgipm_queued{app=\"%s\"} %d\n",
+			    ca->ca_cfg.name, af.up, ca->ca_cfg.name, af.busy,
+			    ca->ca_cfg.name, ca->ca_nqueued);
+			break;
+		}
+	}
+	if (fmt == STATUS_JSON)
+		evbuffer_add_printf(b, "]}\n");
+	if (fmt == STATUS_OPENMETRICS)
+		evbuffer_add_printf(b, "# EOF\n");
+}
+
+/* The request's path: REQUEST_URI without its query, else SCRIPT_NAME. */
+static int
+request_path(struct request *req, char *path, size_t len)
+{
+	if (params_get(req, "REQUEST_URI", path, len) < 0 &&
+	    params_get(req, "SCRIPT_NAME", path, len) < 0)
+		return (-1);
+	path[strcspn(path, "?")] = '\0';
+	return (0);
+}
+
+/* Answer ping-path or status-path here: 1 if answered. */
+int
+status_request(struct request *req)
+{
+	struct evbuffer		*b;
+	enum status_format	 fmt = STATUS_TEXT;
+	char			 path[PATH_MAX], query[64];
+	const char		*ctype = "text/plain";
+
+	if (cenv->c_ping_path[0] == '\0' && cenv->c_status_path[0] == '\0')
+		return (0);
+	if (request_path(req, path, sizeof(path)) == -1)
+		return (0);
+	if (cenv->c_ping_path[0] != '\0' &&
+	    strcmp(path, cenv->c_ping_path) == 0) {
+		front_request_reply(req, 200, ctype, "pong\n", 5);
+		return (1);
+	}
+	if (cenv->c_status_path[0] == '\0' ||
+	    strcmp(path, cenv->c_status_path) != 0)
+		return (0);
+	if (params_get(req, "QUERY_STRING", query, sizeof(query)) >= 0) {
+		if (strcmp(query, "json") == 0) {
+			fmt = STATUS_JSON;
+			ctype = "application/json";
+		} else if (strcmp(query, "openmetrics") == 0) {
+			fmt = STATUS_OPENMETRICS;
+			ctype = "application/openmetrics-text; version=1.0.0; "
+			    "charset=utf-8";
+		}
+	}
+	if ((b = evbuffer_new()) == NULL) {
+		front_request_error(req, 503, "out of memory");
+		return (1);
+	}
+	status_write(b, fmt);
+	front_request_reply(req, 200, ctype, (const char *)evbuffer_pullup(b,
+	    -1), evbuffer_get_length(b));
+	evbuffer_free(b);
+	return (1);
+}

@@ -1,0 +1,97 @@
+# limits: idle-timeout and request-timeout answer 504 and replace the
+# stuck process; max-requests recycles a process with no request lost;
+# listen-queue-depth and connect-timeout answer 503; ping-path and
+# status-path are answered by the connector itself.
+
+. "$TOP/regress/lib.sh"
+. "$TOP/regress/web.sh"
+. "$TOP/regress/fcgipm.sh"
+mkwork
+need_fcgipmd limits || exit 0
+
+if ! start_fcgipmd "$(base_conf)
+ping-path \"/fcgipm-ping\"
+status-path \"/fcgipm-status\"
+app \"idle\" {
+	command \"$ECHO\"
+	idle-timeout 1
+}
+app \"total\" {
+	command \"$ECHO\"
+	idle-timeout 10
+	request-timeout 1
+}
+app \"recycle\" {
+	command \"$ECHO\"
+	max-requests 5
+}
+app \"queue\" {
+	command \"$ECHO\"
+	listen-queue-depth 1
+	connect-timeout 2
+}"; then
+	fail limits-start "fcgipmd did not start"
+	check_sanitizer_log limits-sanitizer-log
+	exit 0
+fi
+req() { _app=$1; shift; "$CLIENT" -s "$SOCK" -p FCGIPM_APP="$_app" "$@"; }
+
+# idle-timeout: 504, and the process is replaced
+old=$(app_pids idle)
+out=$(req idle -p QUERY_STRING=sleep=3000 2>&1)
+expect_match limits-idle-504 '^Status: 504' "$out"
+expect_match limits-idle-says-why 'idle-timeout' "$out"
+check limits-idle-replaced wait_log 50 "app idle\[$old\]: (killed|exited)"
+check limits-idle-served-after wait_for 50 sh -c \
+    "[ \"\$('$CLIENT' -s '$SOCK' -p FCGIPM_APP=idle -b)\" = hello ]"
+
+# request-timeout: 504, replaced
+old=$(app_pids total)
+out=$(req total -p QUERY_STRING=sleep=3000 2>&1)
+expect_match limits-request-504 '^Status: 504' "$out"
+expect_match limits-request-says-why 'request-timeout' "$out"
+check limits-request-replaced wait_log 50 "app total\[$old\]: (killed|exited)"
+
+# max-requests 5: 40 requests on kept connections, none lost
+check limits-recycle-load "$CLIENT" -s "$SOCK" -p FCGIPM_APP=recycle \
+    -n 40 -c 1 -k -q -T 30
+check limits-recycle-replaced log_count_ge 5 \
+    "app recycle\[[0-9]+\]: replacing \(max-requests reached\)"
+
+# listen-queue-depth 1: busy + 1 waiting, the third is refused at once
+req queue -q -p QUERY_STRING=sleep=1500 >/dev/null 2>&1 &
+Q1=$!
+sleep 0.3
+req queue -q -p QUERY_STRING=sleep=100 >"$WORK/q2" 2>&1 &
+Q2=$!
+sleep 0.3
+out=$(req queue 2>&1)
+expect_match limits-queue-full-503 '^Status: 503' "$out"
+expect_match limits-queue-full-says-why 'queue full' "$out"
+wait $Q2
+expect_eq limits-queued-served 0 "$?"
+wait $Q1
+
+# connect-timeout 2: waits 2 s for the busy process, then 503
+req queue -q -p QUERY_STRING=sleep=4000 >/dev/null 2>&1 &
+Q3=$!
+sleep 0.3
+t0=$(date +%s)
+out=$(req queue 2>&1)
+t1=$(date +%s)
+expect_match limits-connect-timeout-503 '^Status: 503' "$out"
+expect_match limits-connect-timeout-says-why 'connect-timeout' "$out"
+check limits-connect-timeout-waited test $((t1 - t0)) -ge 1
+wait $Q3
+
+# ping and status, answered by the connector
+expect_eq limits-ping pong "$("$CLIENT" -s "$SOCK" -b -p REQUEST_URI=/fcgipm-ping)"
+out=$("$CLIENT" -s "$SOCK" -b -p REQUEST_URI=/fcgipm-status)
+expect_match limits-status-text '^recycle processes 1 busy 0 queued 0 requests [0-9]+' "$out"
+out=$("$CLIENT" -s "$SOCK" -b -p "REQUEST_URI=/fcgipm-status?json")
+expect_match limits-status-json '^\{"apps": \[\{"name": "idle", "processes": 1,' "$out"
+out=$("$CLIENT" -s "$SOCK" -b -p "REQUEST_URI=/fcgipm-status?openmetrics")
+expect_match limits-status-openmetrics 'fcgipm_busy\{app="queue"\} [0-9]+' "$out"
+expect_match limits-status-openmetrics-eof '# EOF$' "$out"
+
+check_sanitizer_log limits-sanitizer-log
