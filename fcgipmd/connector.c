@@ -24,6 +24,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -108,6 +109,12 @@ connector_start(void)
 			(void)signal(i, SIG_DFL);
 		(void)sigprocmask(SIG_SETMASK, &oldmask, NULL);
 		(void)setsid();
+		/*
+		 * One relay serves every app: it must not wait behind the
+		 * CPU-bound processes it feeds (connector-priority).
+		 */
+		(void)setpriority(PRIO_PROCESS, 0,
+		    env->env_conf->c_connector_priority);
 		if (dup2(sp[1], CONNECTOR_FD) == -1)
 			_exit(127);
 		closefrom(CONNECTOR_FD + 1);

@@ -178,7 +178,7 @@ static void	 conf_check(void);
 %}
 
 %token	ALLOW APP BACKLOG BUFFERSIZE CHDIR CHROOT COMMAND CONCURRENCY
-%token	CONNECTTIMEOUT CONTROL ENV GROUP IDLETIMEOUT INCLUDE INITSTARTDELAY
+%token	CONNECTTIMEOUT CONNECTORPRIORITY CONTROL ENV GROUP IDLETIMEOUT INCLUDE INITSTARTDELAY
 %token	KEEPCONN KILLTIMEOUT LISTEN LISTENQUEUEDEPTH MATCH MAXPARAMSSIZE
 %token	MAXREQUESTS MODE ON OWNER PIDFILE PINGPATH PORT PRIORITY PROCESSES
 %token	REQUESTTIMEOUT RESTARTDELAY RLIMIT SOCKET SOCKETDIR STATUSPATH USER
@@ -277,6 +277,14 @@ main		: USER STRING			{
 
 			if (getnum("kill-timeout", $2, 0, 3600, &n) == 0)
 				conf->c_kill_timeout = n;
+			free($2);
+		}
+		| CONNECTORPRIORITY STRING	{
+			long long	n;
+
+			if (getnum("connector-priority", $2, -20, 19,
+			    &n) == 0)
+				conf->c_connector_priority = n;
 			free($2);
 		}
 		| MAXPARAMSSIZE STRING		{
@@ -598,6 +606,7 @@ static const struct keyword keywords[] = {
 	{ "command",		COMMAND },
 	{ "concurrency",	CONCURRENCY },
 	{ "connect-timeout",	CONNECTTIMEOUT },
+	{ "connector-priority",	CONNECTORPRIORITY },
 	{ "control",		CONTROL },
 	{ "env",		ENV },
 	{ "group",		GROUP },

@@ -3,12 +3,13 @@
 #
 # Every path serves the same thing: the libfcgi echo app answering
 # "hello" (2 processes), or hello.php (2 PHP processes).  Each line is
-# one wrk run (-t2 -c$BENCH_CONNS -d$BENCH_SECS): req/s, p50, p99 and
-# errors.  Then the ratios the targets are stated in, the connector's
+# the median of BENCH_ROUNDS wrk runs (-t2 -c$BENCH_CONNS -d$BENCH_SECS),
+# the paths taking turns: req/s, p50, p99 and errors.  Then the ratios the targets are stated in, the connector's
 # memory per idle web-server connection, RSS growth over 1,000,000
 # requests and the parent's CPU share under load.
 #
-#   BENCH_SECS (10)   wrk duration per path
+#   BENCH_SECS (5)    wrk duration per path and round
+#   BENCH_ROUNDS (3)  rounds; each line is the median
 #   BENCH_CONNS (64)  wrk connections
 #   BENCH_ONLY        a space-separated list of path names to run
 #   BENCH_IDLE (10000) idle connections held for the memory figure
@@ -19,7 +20,7 @@ export TOP
 . "$TOP/regress/lib.sh"
 . "$TOP/regress/web.sh"
 
-SECS=${BENCH_SECS:-10}
+SECS=${BENCH_SECS:-5}
 CONNS=${BENCH_CONNS:-64}
 IDLE=${BENCH_IDLE:-10000}
 REQS=${BENCH_REQS:-1000000}
@@ -163,13 +164,43 @@ ProxyPass /pmnr/ \"unix:$WORK/fcgi.sock|fcgi://localhost/pmnr/\"
 $FCGID_CONF" || exit 1
 sleep 1
 
-# --- measuring
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
+connector() {
+	for _s in /proc/[0-9]*/stat; do
+		awk -v pp="$PM_PID" '$4 == pp { print $1 }' "$_s" 2>/dev/null
+	done | while read -r _p; do
+		grep -q fcgi-connector "/proc/$_p/cmdline" 2>/dev/null &&
+		    echo "$_p"
+	done | head -n 1
+}
 
-# run NAME URL: one wrk run; prints a line; sets RPS_NAME and P99_NAME.
-run() {
-	case " ${BENCH_ONLY:-$1} " in *" $1 "*) ;; *) return 0 ;; esac
-	wrk -t2 -c"$CONNS" -d"${SECS}s" --latency "$2" >"$WORK/wrk.$1" 2>&1
-	set -- "$1" "$(awk '
+# --- measuring
+#
+# Every path is measured ROUNDS times, the paths taking turns, so that
+# the machine's drift (a noisy 2-core VM) falls on all of them alike;
+# the line printed is the median of the rounds.
+
+N_="http://127.0.0.1:$NPORT"
+A_="http://127.0.0.1:$APORT"
+PATHS="nginx-static $N_/static
+nginx-direct $N_/direct/
+nginx-direct-keepconn $N_/direct-keep/
+nginx-phpfpm $N_/fpm/
+nginx-phpcgi-spawnfcgi $N_/phpcgi/
+apache-direct $A_/direct/
+apache-fcgid $A_/fcgid/
+nginx-fcgipmd $N_/pm/
+nginx-fcgipmd-nokeepconn $N_/pmnk/
+nginx-fcgipmd-phpcgi $N_/pmphp/
+apache-fcgipmd-reuse $A_/pmr/
+apache-fcgipmd-noreuse $A_/pmnr/"
+
+# wrk_once NAME URL ROUND: one wrk run, its figures appended to
+# $WORK/res.NAME as "req/s p50 p99 errors".
+wrk_once() {
+	wrk -t2 -c"$CONNS" -d"${SECS}s" --latency "$2" >"$WORK/wrk.$1.$3" 2>&1
+	awk '
 	function ms(v) {
 		if (v ~ /us$/) return v / 1000
 		if (v ~ /ms$/) return v + 0
@@ -183,14 +214,56 @@ run() {
 	/Socket errors/ {
 		for (i = 4; i <= NF; i += 2) { v = $i; sub(",", "", v); err += v }
 	}
-	END { printf "%.0f %.2f %.2f %d", rps, p50, p99, err }
-	' "$WORK/wrk.$1")"
-	set -- "$1" $2
-	printf '%-28s %8s req/s  p50 %7s ms  p99 %8s ms  errors %s\n' \
-	    "$1" "$2" "$3" "$4" "$5"
-	eval "RPS_$(echo "$1" | tr -c 'a-z0-9\n' '_')=$2"
-	eval "P99_$(echo "$1" | tr -c 'a-z0-9\n' '_')=$4"
+	END { printf "%.0f %.2f %.2f %d\n", rps, p50, p99, err }
+	' "$WORK/wrk.$1.$3" >>"$WORK/res.$1"
 }
+
+# median COLUMN FILE
+median() {
+	cut -d' ' -f"$1" "$2" | sort -n | awk '
+	{ v[NR] = $1 }
+	END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+selected() {
+	case $1 in nginx-phpfpm) [ -n "$FPM" ] || return 1 ;; esac
+	case $1 in apache-fcgid) [ -n "$FCGID_CONF" ] || return 1 ;; esac
+	case " ${BENCH_ONLY:-$1} " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
+ROUNDS=${BENCH_ROUNDS:-3}
+echo "== paths: wrk -t2 -c$CONNS -d${SECS}s, $ROUNDS rounds, medians;" \
+    "2 app processes each"
+PT0=$(cpu_ticks $PM_PID); PT_WALL=0
+r=1
+while [ $r -le "$ROUNDS" ]; do
+	printf '%s\n' "$PATHS" | while read -r name url; do
+		selected "$name" || continue
+		if [ "$name" = nginx-fcgipmd ]; then
+			t0=$(date +%s.%N)
+			wrk_once "$name" "$url" $r
+			t1=$(date +%s.%N)
+			echo "$t0 $t1" >>"$WORK/pm.wall"
+		else
+			wrk_once "$name" "$url" $r
+		fi
+	done
+	r=$((r + 1))
+done
+PT1=$(cpu_ticks $PM_PID)
+
+for name in $(printf '%s\n' "$PATHS" | cut -d' ' -f1); do
+	[ -s "$WORK/res.$name" ] || continue
+	rps=$(median 1 "$WORK/res.$name"); p50=$(median 2 "$WORK/res.$name")
+	p99=$(median 3 "$WORK/res.$name")
+	err=$(awk '{ e += $4 } END { print e }' "$WORK/res.$name")
+	printf '%-28s %8.0f req/s  p50 %7s ms  p99 %8s ms  errors %s\n' \
+	    "$name" "$rps" "$p50" "$p99" "$err"
+	v=$(echo "$name" | tr -c 'a-z0-9\n' '_')
+	eval "RPS_$v=$rps"
+	eval "P99_$v=$p99"
+done
 
 # ratio A B: A/B of the req/s of two paths
 ratio() {
@@ -201,36 +274,7 @@ ratio() {
 	    'BEGIN { printf "  %-44s %.2f\n", n, a / b }'
 }
 
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
-connector() {
-	for _s in /proc/[0-9]*/stat; do
-		awk -v pp="$PM_PID" '$4 == pp { print $1 }' "$_s" 2>/dev/null
-	done | while read -r _p; do
-		grep -q fcgi-connector "/proc/$_p/cmdline" 2>/dev/null &&
-		    echo "$_p"
-	done | head -n 1
-}
-
-echo "== paths: wrk -t2 -c$CONNS -d${SECS}s, 2 app processes each"
-N="http://127.0.0.1:$NPORT"
-A="http://127.0.0.1:$APORT"
-run nginx-static "$N/static"
-run nginx-direct "$N/direct/"
-run nginx-direct-keepconn "$N/direct-keep/"
-[ -n "$FPM" ] && run nginx-phpfpm "$N/fpm/"
-run nginx-phpcgi-spawnfcgi "$N/phpcgi/"
-run apache-direct "$A/direct/"
-[ -n "$FCGID_CONF" ] && run apache-fcgid "$A/fcgid/"
-PT0=$(cpu_ticks $PM_PID); T0=$(date +%s.%N)
-run nginx-fcgipmd "$N/pm/"
-PT1=$(cpu_ticks $PM_PID); T1=$(date +%s.%N)
-run nginx-fcgipmd-nokeepconn "$N/pmnk/"
-run nginx-fcgipmd-phpcgi "$N/pmphp/"
-run apache-fcgipmd-reuse "$A/pmr/"
-run apache-fcgipmd-noreuse "$A/pmnr/"
-
-echo "== ratios (targets: >= 1.10, >= 1.10, >= 1.5)"
+echo "== ratios of medians (targets: >= 1.10, >= 1.10, >= 1.5)"
 ratio nginx_fcgipmd nginx_direct
 ratio nginx_fcgipmd_phpcgi nginx_phpfpm
 ratio apache_fcgipmd_reuse apache_fcgid
@@ -238,15 +282,20 @@ ratio nginx_fcgipmd_nokeepconn nginx_direct
 ratio apache_fcgipmd_noreuse apache_direct
 [ -n "${P99_nginx_fcgipmd:-}" ] &&
     echo "  p99 nginx-fcgipmd ${P99_nginx_fcgipmd} ms, nginx-direct" \
-    "${P99_nginx_direct} ms; apache-fcgipmd-reuse ${P99_apache_fcgipmd_reuse:-?} ms"
+    "${P99_nginx_direct:-?} ms; apache-fcgipmd-reuse" \
+    "${P99_apache_fcgipmd_reuse:-?} ms"
 
 echo "== resources"
 CPID=$(connector)
 HZ=$(getconf CLK_TCK)
-if [ -n "${RPS_nginx_fcgipmd:-}" ]; then
-	awk -v t="$((PT1 - PT0))" -v hz="$HZ" -v a="$T0" -v b="$T1" \
-	    'BEGIN { printf "  parent CPU under load: %.2f %% of one core\n",
-	    100 * t / hz / (b - a) }'
+if [ -s "$WORK/pm.wall" ]; then
+	# CPU of the parent over the whole measuring, against the time
+	# the fcgipmd path was under load (the parent idles otherwise).
+	awk -v t="$((PT1 - PT0))" -v hz="$HZ" '
+	{ wall += $2 - $1 }
+	END { printf "  parent CPU under load: %.2f %% of one core " \
+	    "(%d ticks in %.0f s of load)\n", 100 * t / hz / wall, t, wall }
+	' "$WORK/pm.wall"
 fi
 if [ -n "$CPID" ] && [ -x "$TOP/regress/tools/idleconns" ]; then
 	R0=$(rss_kib "$CPID")

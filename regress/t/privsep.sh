@@ -68,6 +68,9 @@ else
 	expect_eq connector-nonewprivs 1 "$(field "$C" NoNewPrivs)"
 	expect_eq connector-seccomp 2 "$(field "$C" Seccomp)"
 	expect_eq connector-chroot "$WORK/empty" "$(readlink "/proc/$C/root")"
+	# connector-priority defaults to -5 (field 19 of stat: nice)
+	expect_eq connector-nice -5 \
+	    "$(sed 's/.*) //' "/proc/$C/stat" | cut -d' ' -f17)"
 fi
 expect_eq chroot-created "755 root" "$(stat -c '%a %U' "$WORK/empty")"
 
