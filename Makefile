@@ -47,7 +47,7 @@ PROGS	= $(O)/fcgipmd/fcgipmd $(O)/fcgi-connector/fcgi-connector
 
 UNIT_TESTS = $(O)/regress/unit/test_imsg $(O)/regress/unit/test_fcgi
 TEST_APPS = $(O)/regress/apps/echo
-TEST_TOOLS = $(O)/regress/tools/fcgi-client $(O)/regress/tools/idleconns
+TEST_TOOLS = $(O)/regress/tools/fcgi-client $(O)/regress/tools/idleconns $(O)/regress/tools/fcgi-script
 
 .PHONY: all regress check demo deps install clean bench
 .SUFFIXES:

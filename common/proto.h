@@ -38,6 +38,23 @@
 #define PROTO_NAME_MAX		64	/* app names */
 #define PROTO_PATH_MAX		1024	/* match strings, chroot path */
 
+/* Kinds the parent's configuration and the connector share. */
+enum app_type {
+	APP_STATIC = 1,
+	APP_EXTERNAL,		/* FastCgiExternalServer: never spawned */
+	APP_DYNAMIC
+};
+
+enum match_kind {
+	MATCH_SCRIPT = 1,	/* normalized SCRIPT_FILENAME, exact */
+	MATCH_URI		/* path prefix of REQUEST_URI */
+};
+
+enum listen_kind {
+	LISTEN_UNIX = 1,
+	LISTEN_TCP
+};
+
 enum imsg_type {
 	IMSG_NONE,
 
@@ -130,8 +147,9 @@ enum proc_done_reason {
 
 struct proc_msg {
 	uint32_t	 app_id;
-	pid_t		 pid;
+	pid_t		 pid;		/* external: backend number, from 1 */
 	int		 reason;	/* PROC_DONE: enum proc_done_reason */
+	char		 name[128];	/* PROC_UP of a backend: its address */
 };
 
 /* Whether requests to an app should wait for a process, and why not. */

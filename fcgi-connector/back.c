@@ -131,8 +131,12 @@ back_attach(struct request *req, struct backend *b)
 		evbuffer_add(out, evbuffer_pullup(req->r_replay, -1),
 		    evbuffer_get_length(req->r_replay));
 
-	/* Only a reused connection may be retried: keep what it gets. */
-	req->r_replayable = b->b_reused && req->r_retries < RETRY_MAX &&
+	/*
+	 * Only a reused connection, or a new one to an external backend
+	 * (its connect may still fail), may be retried: keep what it gets.
+	 */
+	req->r_replayable = (b->b_reused || p->cp_external) &&
+	    req->r_retries < RETRY_MAX &&
 	    evbuffer_get_length(req->r_input) +
 	    (req->r_replay ? evbuffer_get_length(req->r_replay) : 0) <=
 	    REPLAY_MAX;
@@ -427,9 +431,9 @@ back_event_cb(struct conn *c, int what, void *arg)
 	struct backend	*b = arg;
 	struct request	*req = b->b_req;
 	struct capp	*ca = b->b_proc->cp_app;
+	struct front	*f;
 	char		 why[128];
 
-	(void)c;
 	if (req == NULL) {
 		/* An idle connection closed: the process left or recycles. */
 		pool_proc_leaving(b->b_proc);
@@ -445,9 +449,18 @@ back_event_cb(struct conn *c, int what, void *arg)
 		back_fail(req, 504, why);
 		return;
 	}
-	/* Closed before any response byte on a reused connection: retry. */
-	if (b->b_reused && !req->r_output && req->r_replayable &&
-	    req->r_retries < RETRY_MAX) {
+	/* An external backend that refused the connection: skip it. */
+	if (b->b_proc->cp_external && !b->b_reused && !req->r_output &&
+	    (what & CONN_ERROR) && (c->c_errno == ECONNREFUSED ||
+	    c->c_errno == ETIMEDOUT || c->c_errno == EHOSTUNREACH ||
+	    c->c_errno == ENETUNREACH))
+		pool_backend_down(b->b_proc, c->c_errno);
+	/*
+	 * Closed before any response byte on a reused connection (or on a
+	 * new one to an external backend): send it again, elsewhere.
+	 */
+	if ((b->b_reused || b->b_proc->cp_external) && !req->r_output &&
+	    req->r_replayable && req->r_retries < RETRY_MAX) {
 		log_debug("app %s[%d]: reused connection closed before the "
 		    "response; retrying request", ca->ca_cfg.name,
 		    b->b_proc->cp_pid);
@@ -455,9 +468,10 @@ back_event_cb(struct conn *c, int what, void *arg)
 		back_detach(b);
 		back_free(b);
 		req->r_retries++;
-		pool_requeue(req);
-		if (req->r_front->f_paused)
-			front_resume(req->r_front);
+		f = req->r_front;
+		pool_requeue(req);	/* may answer and free req */
+		if (f->f_paused)
+			front_resume(f);
 		return;
 	}
 	snprintf(why, sizeof(why), "%s", (what & CONN_EOF) ?

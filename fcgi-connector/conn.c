@@ -184,6 +184,7 @@ conn_read_ev(evutil_socket_t fd, short ev, void *arg)
 	(void)ev;
 	nvec = evbuffer_reserve_space(c->c_in, CONN_READ_SIZE, iov, 2);
 	if (nvec <= 0) {
+		c->c_errno = ENOMEM;
 		c->c_event_cb(c, CONN_ERROR, c->c_arg);
 		return;
 	}
@@ -192,8 +193,10 @@ conn_read_ev(evutil_socket_t fd, short ev, void *arg)
 	} while (n == -1 && errno == EINTR);
 	if (n == -1) {
 		evbuffer_commit_space(c->c_in, iov, 0);
-		if (errno != EAGAIN)
+		if (errno != EAGAIN) {
+			c->c_errno = errno;
 			c->c_event_cb(c, CONN_ERROR, c->c_arg);
+		}
 		return;
 	}
 	if (n == 0) {
@@ -284,6 +287,7 @@ conn_write_now(struct conn *c)
 				continue;
 			if (errno == EAGAIN)
 				break;
+			c->c_errno = errno;
 			if (c->c_writing) {
 				event_del(c->c_wev);
 				c->c_writing = 0;

@@ -370,10 +370,10 @@ cfg_match(struct imsg *imsg)
 	    !str_bounded(cm.str, sizeof(cm.str)) ||
 	    (ca = capp_find_id(cm.app_id)) == NULL)
 		fatalx("bad CFG_MATCH");
-	if (cm.kind == 1) {		/* MATCH_SCRIPT */
+	if (cm.kind == MATCH_SCRIPT) {
 		vec = &ca->ca_scripts;
 		n = &ca->ca_nscripts;
-	} else if (cm.kind == 2) {	/* MATCH_URI */
+	} else if (cm.kind == MATCH_URI) {
 		vec = &ca->ca_uris;
 		n = &ca->ca_nuris;
 	} else
@@ -407,10 +407,11 @@ proc_msg(struct imsg *imsg)
 	struct capp	*ca;
 
 	if (imsg_get_data(imsg, &pm, sizeof(pm)) == -1 ||
+	    !str_bounded(pm.name, sizeof(pm.name)) || pm.pid <= 0 ||
 	    (ca = capp_find_id(pm.app_id)) == NULL)
 		fatalx("bad PROC message");
 	if (imsg->hdr.type == IMSG_PROC_UP)
-		pool_proc_up(ca, pm.pid);
+		pool_proc_up(ca, pm.pid, pm.name);
 	else
 		pool_proc_down(ca, pm.pid);
 }

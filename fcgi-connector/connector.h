@@ -53,6 +53,7 @@
 #define REPLAY_MAX		(64 * 1024)	/* request bytes kept for a retry */
 #define RETRY_MAX		3
 #define LEAVING_GRACE_MS	1000	/* no new conns to a leaving process */
+#define BACKEND_DOWN_MS		5000	/* an external backend that refused */
 #define FCGI_MAX_CONNS_VALUE	10000		/* FCGI_GET_VALUES answers */
 #define FRONT_MAX_REQS		128	/* requests at once on one front */
 #define FRONT_OUT_MAX		(1024 * 1024)	/* our own replies unread */
@@ -84,6 +85,7 @@ struct conn {
 	int			 c_writing;
 	int			 c_dirty;	/* on the flush list */
 	int			 c_notify;	/* drain callback wanted */
+	int			 c_errno;	/* why CONN_ERROR */
 	conn_cb			 c_read_cb;
 	conn_cb			 c_drain_cb;
 	conn_event_cb		 c_event_cb;
@@ -119,6 +121,8 @@ struct cproc {
 	int			 cp_served_told;
 	int			 cp_leaving;	/* closed an idle conn: exiting? */
 	int			 cp_retiring;	/* max-requests reached */
+	int			 cp_external;	/* a backend, not a process */
+	char			 cp_name[128];	/* external: its address */
 	int			 cp_done_told;	/* PROC_DONE sent */
 	struct event		*cp_leave_timer;
 	uint64_t		 cp_requests;
@@ -257,7 +261,8 @@ struct capp	*route_request(struct request *, int *, const char **);
 int		 params_get(struct request *, const char *, char *, size_t);
 
 /* pool.c */
-void		 pool_proc_up(struct capp *, pid_t);
+void		 pool_proc_up(struct capp *, pid_t, const char *);
+void		 pool_backend_down(struct cproc *, int);
 void		 pool_proc_down(struct capp *, pid_t);
 void		 pool_connect_result(const struct connect_res *, int);
 void		 pool_submit(struct request *);

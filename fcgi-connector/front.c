@@ -142,7 +142,7 @@ listener_allowed(struct listener *li, struct sockaddr_storage *ss)
 	uint8_t		 mask;
 	struct cfg_allow *al;
 
-	if (li->li_cfg.kind != 2 || li->li_cfg.nallow == 0)	/* not TCP */
+	if (li->li_cfg.kind != LISTEN_TCP || li->li_cfg.nallow == 0)
 		return (1);
 	if (family == AF_INET) {
 		addr = (uint8_t *)&((struct sockaddr_in *)ss)->sin_addr;

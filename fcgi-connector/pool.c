@@ -43,6 +43,8 @@ static struct cproc *capacity_pick(struct capp *);
 static void	 connect_ask(struct cproc *);
 static void	 queue_timeout_cb(evutil_socket_t, short, void *);
 static void	 queue_arm_timer(struct request *);
+static int	 app_has_up_proc(struct capp *);
+static void	 app_refuse(struct request *);
 
 static struct cproc *
 proc_find(struct capp *ca, pid_t pid)
@@ -95,16 +97,11 @@ proc_leave_timeout_cb(evutil_socket_t fd, short ev, void *arg)
 	pool_dispatch(p->cp_app);
 }
 
-/*
- * The process closed an idle connection: most likely it is exiting
- * (php-cgi does after PHP_FCGI_MAX_REQUESTS) but its socket still
- * accepts.  Open no new connection to it until the parent says it is
- * gone, or for LEAVING_GRACE_MS if it stays.
- */
-void
-pool_proc_leaving(struct cproc *p)
+/* No new connection to this process for ms milliseconds. */
+static void
+proc_pause(struct cproc *p, int ms)
 {
-	struct timeval	 tv = { 0, LEAVING_GRACE_MS * 1000 };
+	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
 
 	if (!p->cp_up)
 		return;
@@ -116,8 +113,44 @@ pool_proc_leaving(struct cproc *p)
 	evtimer_add(p->cp_leave_timer, &tv);
 }
 
+/*
+ * The process closed an idle connection: most likely it is exiting
+ * (php-cgi does after PHP_FCGI_MAX_REQUESTS) but its socket still
+ * accepts.  Open no new connection to it until the parent says it is
+ * gone, or for LEAVING_GRACE_MS if it stays.
+ */
 void
-pool_proc_up(struct capp *ca, pid_t pid)
+pool_proc_leaving(struct cproc *p)
+{
+	if (!p->cp_external)
+		proc_pause(p, LEAVING_GRACE_MS);
+}
+
+/*
+ * An external backend refused us: skipped for BACKEND_DOWN_MS.  When
+ * none is left, waiting requests are answered at once.
+ */
+void
+pool_backend_down(struct cproc *p, int error)
+{
+	struct capp	*ca = p->cp_app;
+	struct request	*req;
+
+	if (!p->cp_leaving)
+		log_warnx("external %s: backend %s: %s; skipped for %d s",
+		    ca->ca_cfg.name, p->cp_name, strerror(error),
+		    BACKEND_DOWN_MS / 1000);
+	proc_pause(p, BACKEND_DOWN_MS);
+	if (app_has_up_proc(ca))
+		return;
+	while ((req = TAILQ_FIRST(&ca->ca_queue)) != NULL) {
+		pool_unqueue(req);
+		app_refuse(req);
+	}
+}
+
+void
+pool_proc_up(struct capp *ca, pid_t pid, const char *name)
 {
 	struct cproc	*p;
 
@@ -126,6 +159,8 @@ pool_proc_up(struct capp *ca, pid_t pid)
 			fatal("%s", __func__);
 		p->cp_app = ca;
 		p->cp_pid = pid;
+		p->cp_external = ca->ca_cfg.type == APP_EXTERNAL;
+		strlcpy(p->cp_name, name, sizeof(p->cp_name));
 		TAILQ_INIT(&p->cp_idle);
 		TAILQ_INSERT_TAIL(&ca->ca_procs, p, cp_entry);
 	}
@@ -215,6 +250,11 @@ pool_connect_result(const struct connect_res *res, int fd)
 	if (fd == -1) {
 		cenv->c_nfds--;
 		p->cp_conns--;
+		if (p->cp_external) {
+			pool_backend_down(p, res->error);
+			pool_dispatch(ca);
+			return;
+		}
 		switch (res->error) {
 		case ESRCH:
 		case ECONNREFUSED:
@@ -274,14 +314,18 @@ pool_dispatch(struct capp *ca)
 		connect_ask(p);
 }
 
-/* Any process that could take a connection now or soon? */
+/*
+ * Any process that could take a connection now or soon?  A process
+ * pausing comes back by itself; an external backend that is down
+ * does not count.
+ */
 static int
 app_has_up_proc(struct capp *ca)
 {
 	struct cproc	*p;
 
 	TAILQ_FOREACH(p, &ca->ca_procs, cp_entry)
-		if (p->cp_up)
+		if (p->cp_up && !(p->cp_external && p->cp_leaving))
 			return (1);
 	return (0);
 }
@@ -292,8 +336,13 @@ app_refuse(struct request *req)
 	struct capp	*ca = req->r_app;
 	char		 why[512];
 
-	snprintf(why, sizeof(why), "app %s is in back-off (%s)",
-	    ca->ca_cfg.name, ca->ca_reason[0] ? ca->ca_reason : "no process");
+	if (ca->ca_cfg.type == APP_EXTERNAL)
+		snprintf(why, sizeof(why), "every backend of external %s is "
+		    "down", ca->ca_cfg.name);
+	else
+		snprintf(why, sizeof(why), "app %s is in back-off (%s)",
+		    ca->ca_cfg.name, ca->ca_reason[0] ? ca->ca_reason :
+		    "no process");
 	log_warnx("%s, 503", why);
 	front_request_error(req, 503, why);
 }
@@ -344,7 +393,8 @@ pool_submit(struct request *req)
 	struct backend	*b;
 	int		 waiting;
 
-	if (ca->ca_unavailable && !app_has_up_proc(ca)) {
+	if ((ca->ca_unavailable || ca->ca_cfg.type == APP_EXTERNAL) &&
+	    !app_has_up_proc(ca)) {
 		app_refuse(req);
 		return;
 	}
@@ -377,6 +427,10 @@ pool_requeue(struct request *req)
 {
 	struct capp	*ca = req->r_app;
 
+	if (ca->ca_cfg.type == APP_EXTERNAL && !app_has_up_proc(ca)) {
+		app_refuse(req);
+		return;
+	}
 	req->r_state = REQ_QUEUED;
 	TAILQ_INSERT_HEAD(&ca->ca_queue, req, r_qentry);
 	ca->ca_nqueued++;

@@ -63,7 +63,9 @@ apps_init(struct fcgipmd *e)
 			fatal("%s", __func__);
 		app->a_conf = ac;
 		app->a_id = id++;
-		app->a_state = APP_STARTING;
+		/* An external server is never spawned: always "running". */
+		app->a_state = ac->app_type == APP_EXTERNAL ? APP_RUNNING :
+		    APP_STARTING;
 		app->a_told_available = 1;	/* the connector's default */
 		TAILQ_INIT(&app->a_procs);
 		evtimer_set(&app->a_timer, app_timer_cb, app);
@@ -77,7 +79,8 @@ apps_start(void)
 	struct app	*app;
 
 	TAILQ_FOREACH(app, &env->env_apps, a_entry)
-		app_schedule(app, 0);
+		if (app->a_conf->app_type == APP_STATIC)
+			app_schedule(app, 0);
 }
 
 struct app *
@@ -210,6 +213,8 @@ app_backoff_delay(struct app *app)
 static void
 app_update_state(struct app *app)
 {
+	if (app->a_conf->app_type == APP_EXTERNAL)
+		return;		/* the connector tracks its backends */
 	if (app->a_state != APP_STOPPED && app->a_state != APP_REFUSED) {
 		if (app->a_nprocs >= app->a_conf->app_processes)
 			app->a_state = APP_RUNNING;

@@ -112,6 +112,7 @@ app_conf_new(const char *name)
 	TAILQ_INIT(&ac->app_args);
 	TAILQ_INIT(&ac->app_env);
 	TAILQ_INIT(&ac->app_matches);
+	TAILQ_INIT(&ac->app_backends);
 	if (strlcpy(ac->app_name, name, sizeof(ac->app_name)) >=
 	    sizeof(ac->app_name)) {
 		log_warnx("%s: app name too long", __func__);
@@ -142,12 +143,15 @@ app_conf_new(const char *name)
 	ac->app_max_requests = APP_MAX_REQUESTS;
 	ac->app_buffer_size = APP_BUFFER_SIZE;
 	ac->app_keep_conn = APP_KEEP_CONN;
+	ac->app_max_connections = APP_MAX_CONNECTIONS;
 	return (ac);
 }
 
 void
 app_conf_free(struct app_conf *ac)
 {
+	struct backend_conf	*be;
+
 	if (ac == NULL)
 		return;
 	free(ac->app_file);
@@ -158,6 +162,11 @@ app_conf_free(struct app_conf *ac)
 	strlist_free(&ac->app_env);
 	free(ac->app_chdir);
 	matchlist_free(&ac->app_matches);
+	while ((be = TAILQ_FIRST(&ac->app_backends)) != NULL) {
+		TAILQ_REMOVE(&ac->app_backends, be, be_entry);
+		free(be->be_path);
+		free(be);
+	}
 	free(ac);
 }
 

@@ -32,6 +32,8 @@
 #include <limits.h>
 #include <stddef.h>
 
+#include "proto.h"	/* the kinds shared with the connector */
+
 #define CONF_FILE		"/etc/fcgipmd.conf"
 #define CONF_USER		"fcgipmd"
 #define CONF_CHROOT		"/var/empty"
@@ -59,17 +61,13 @@
 #define APP_MAX_REQUESTS	0
 #define APP_BUFFER_SIZE		(256 * 1024)
 #define APP_KEEP_CONN		1
+#define APP_MAX_CONNECTIONS	16	/* external: per backend */
 
 struct strentry {
 	TAILQ_ENTRY(strentry)	 s_entry;
 	char			*s_str;
 };
 TAILQ_HEAD(strlist, strentry);
-
-enum match_kind {
-	MATCH_SCRIPT = 1,	/* normalized SCRIPT_FILENAME, exact */
-	MATCH_URI		/* path prefix of REQUEST_URI */
-};
 
 struct match_conf {
 	TAILQ_ENTRY(match_conf)	 m_entry;
@@ -91,11 +89,15 @@ struct rlimit_conf {
 	rlim_t			 rl_value;	/* RLIM_INFINITY allowed */
 };
 
-enum app_type {
-	APP_STATIC = 1,
-	APP_EXTERNAL,
-	APP_DYNAMIC
+/* An external server's backend: a unix socket or a TCP address. */
+struct backend_conf {
+	TAILQ_ENTRY(backend_conf) be_entry;
+	char			*be_path;	/* unix socket, or NULL */
+	struct sockaddr_storage	 be_addr;	/* TCP, port set */
+	socklen_t		 be_addrlen;
+	char			 be_name[128];	/* for log lines */
 };
+TAILQ_HEAD(backendlist, backend_conf);
 
 struct app_conf {
 	TAILQ_ENTRY(app_conf)	 app_entry;
@@ -131,13 +133,13 @@ struct app_conf {
 	size_t			 app_buffer_size;
 	int			 app_keep_conn;
 	struct matchlist	 app_matches;	/* no script match: command */
+
+	/* external servers */
+	struct backendlist	 app_backends;
+	int			 app_nbackends;
+	int			 app_max_connections;
 };
 TAILQ_HEAD(applist, app_conf);
-
-enum listen_kind {
-	LISTEN_UNIX = 1,
-	LISTEN_TCP
-};
 
 struct allow_conf {
 	TAILQ_ENTRY(allow_conf)	 al_entry;

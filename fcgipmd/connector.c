@@ -53,6 +53,7 @@ static void	 connector_send_config(void);
 static void	 connector_compose(uint32_t, int, const void *, size_t);
 static void	 connector_proc_send(uint32_t, struct app *, struct proc *);
 static void	 connector_connect(struct imsg *);
+static int	 connector_connect_external(struct app *, pid_t, int *);
 static void	 connector_log(struct imsg *);
 static void	 connector_proc_msg(struct imsg *);
 static void	 connector_close_channel(void);
@@ -163,7 +164,9 @@ connector_send_config(void)
 	struct listener		*li;
 	struct allow_conf	*al;
 	struct proc		*p;
-	int			 fd;
+	struct proc_msg		 pm;
+	struct backend_conf	*be;
+	int			 fd, i;
 
 	memset(&ps, 0, sizeof(ps));
 	ps.uid = conf->c_uid;
@@ -189,7 +192,8 @@ connector_send_config(void)
 		ca.id = app->a_id;
 		strlcpy(ca.name, ac->app_name, sizeof(ca.name));
 		ca.type = ac->app_type;
-		ca.concurrency = ac->app_concurrency;
+		ca.concurrency = ac->app_type == APP_EXTERNAL ?
+		    ac->app_max_connections : ac->app_concurrency;
 		ca.queue_depth = ac->app_queue_depth;
 		ca.connect_timeout = ac->app_connect_timeout;
 		ca.idle_timeout = ac->app_idle_timeout;
@@ -200,15 +204,16 @@ connector_send_config(void)
 		connector_compose(IMSG_CFG_APP, -1, &ca, sizeof(ca));
 
 		/* Without a script match, the command path is one. */
-		memset(&cm, 0, sizeof(cm));
-		cm.app_id = app->a_id;
-		cm.kind = MATCH_SCRIPT;
-		strlcpy(cm.str, ac->app_command, sizeof(cm.str));
 		TAILQ_FOREACH(m, &ac->app_matches, m_entry)
 			if (m->m_kind == MATCH_SCRIPT)
 				break;
-		if (m == NULL)
+		if (m == NULL && ac->app_command != NULL) {
+			memset(&cm, 0, sizeof(cm));
+			cm.app_id = app->a_id;
+			cm.kind = MATCH_SCRIPT;
+			strlcpy(cm.str, ac->app_command, sizeof(cm.str));
 			connector_compose(IMSG_CFG_MATCH, -1, &cm, sizeof(cm));
+		}
 		TAILQ_FOREACH(m, &ac->app_matches, m_entry) {
 			memset(&cm, 0, sizeof(cm));
 			cm.app_id = app->a_id;
@@ -264,6 +269,15 @@ connector_send_config(void)
 		TAILQ_FOREACH(p, &app->a_procs, p_entry)
 			if (p->p_state == PROC_RUNNING)
 				connector_proc_up(app, p);
+		/* An external's backends stand for processes 1..n. */
+		i = 1;
+		TAILQ_FOREACH(be, &app->a_conf->app_backends, be_entry) {
+			memset(&pm, 0, sizeof(pm));
+			pm.app_id = app->a_id;
+			pm.pid = i++;
+			strlcpy(pm.name, be->be_name, sizeof(pm.name));
+			connector_compose(IMSG_PROC_UP, -1, &pm, sizeof(pm));
+		}
 		if (!app_available(app))
 			connector_app_state(app);
 	}
@@ -426,6 +440,53 @@ connector_dispatch(int fd, short ev, void *arg)
 	connector_kill();
 }
 
+/*
+ * A backend of an external server, numbered from 1.  A TCP connect that
+ * is still in progress is handed over as it is: the connector sees the
+ * outcome on its first write.
+ */
+static int
+connector_connect_external(struct app *app, pid_t n, int *error)
+{
+	struct backend_conf	*be;
+	struct sockaddr_un	 sun;
+	struct sockaddr		*sa;
+	socklen_t		 salen;
+	int			 s, i = 1;
+
+	TAILQ_FOREACH(be, &app->a_conf->app_backends, be_entry)
+		if (i++ == n)
+			break;
+	if (be == NULL) {
+		log_warnx("connector: no backend %d of external %s", n,
+		    app->a_conf->app_name);
+		*error = ESRCH;
+		return (-1);
+	}
+	if (be->be_path != NULL) {
+		memset(&sun, 0, sizeof(sun));
+		sun.sun_family = AF_UNIX;
+		strlcpy(sun.sun_path, be->be_path, sizeof(sun.sun_path));
+		sa = (struct sockaddr *)&sun;
+		salen = sizeof(sun);
+	} else {
+		sa = (struct sockaddr *)&be->be_addr;
+		salen = be->be_addrlen;
+	}
+	if ((s = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1) {
+		*error = errno;
+		return (-1);
+	}
+	if (connect(s, sa, salen) == -1 && errno != EINPROGRESS) {
+		*error = errno;
+		close(s);
+		return (-1);
+	}
+	*error = 0;
+	return (s);
+}
+
 /* Connect to the socket of the named process and hand over the fd. */
 static void
 connector_connect(struct imsg *imsg)
@@ -445,6 +506,11 @@ connector_connect(struct imsg *imsg)
 	res.token = req.token;
 	res.app_id = req.app_id;
 	res.pid = req.pid;
+	if ((app = app_find_id(req.app_id)) != NULL &&
+	    app->a_conf->app_type == APP_EXTERNAL) {
+		s = connector_connect_external(app, req.pid, &res.error);
+		goto reply;
+	}
 	if ((app = app_find_id(req.app_id)) == NULL ||
 	    (p = app_find_pid(app, req.pid)) == NULL ||
 	    p->p_state != PROC_RUNNING) {

@@ -167,6 +167,8 @@ static const char *gid_name(gid_t);
 
 static void	 app_begin(char *, int);
 static void	 app_end(void);
+static int	 only_for(enum app_type, const char *);
+static void	 app_add_backend(char *, char *);
 static void	 app_set_user(char *, char *);
 static void	 app_add_match(enum match_kind, char *);
 static void	 app_set_rlimit(char *, char *);
@@ -178,9 +180,9 @@ static void	 conf_check(void);
 %}
 
 %token	ALLOW APP BACKLOG BUFFERSIZE CHDIR CHROOT COMMAND CONCURRENCY
-%token	CONNECTTIMEOUT CONNECTORPRIORITY CONTROL ENV GROUP IDLETIMEOUT INCLUDE INITSTARTDELAY
+%token	CONNECT CONNECTTIMEOUT CONNECTORPRIORITY CONTROL ENV EXTERNAL GROUP IDLETIMEOUT INCLUDE INITSTARTDELAY
 %token	KEEPCONN KILLTIMEOUT LISTEN LISTENQUEUEDEPTH MATCH MAXPARAMSSIZE
-%token	MAXREQUESTS MODE ON OWNER PIDFILE PINGPATH PORT PRIORITY PROCESSES
+%token	MAXCONNECTIONS MAXREQUESTS MODE ON OWNER PIDFILE PINGPATH PORT PRIORITY PROCESSES
 %token	REQUESTTIMEOUT RESTARTDELAY RLIMIT SOCKET SOCKETDIR STATUSPATH USER
 %token	ERROR
 
@@ -202,6 +204,7 @@ grammar		: /* empty */
 		| grammar main '\n'
 		| grammar listen '\n'
 		| grammar app '\n'
+		| grammar external '\n'
 		| grammar error '\n'		{
 			parse_recover();
 			lex_skip_open_block();
@@ -422,6 +425,15 @@ app		: APP STRING			{
 		}
 		;
 
+external	: EXTERNAL STRING		{
+			app_begin($2, $<lineno>2);
+			$2 = NULL;
+			cur_app->app_type = APP_EXTERNAL;
+		} optnl '{' appbody '}'		{
+			app_end();
+		}
+		;
+
 optnl		: /* empty */
 		| optnl '\n'
 		;
@@ -432,7 +444,30 @@ appbody		: /* empty */
 		| appbody error
 		;
 
-appopt		: COMMAND STRING		{
+appopt		: CONNECT STRING		{
+			if (only_for(APP_EXTERNAL, "connect"))
+				app_add_backend($2, NULL);
+			else
+				free($2);
+		}
+		| CONNECT STRING PORT STRING	{
+			if (only_for(APP_EXTERNAL, "connect"))
+				app_add_backend($2, $4);
+			else {
+				free($2);
+				free($4);
+			}
+		}
+		| MAXCONNECTIONS STRING		{
+			long long	n;
+
+			if (only_for(APP_EXTERNAL, "max-connections") &&
+			    getnum("max-connections", $2, 1, 65535, &n) == 0)
+				cur_app->app_max_connections = n;
+			free($2);
+		}
+		| COMMAND STRING		{
+			(void)only_for(APP_STATIC, "command");
 			free(cur_app->app_command);
 			strlist_free(&cur_app->app_args);
 			cur_app->app_command = $2;
@@ -443,25 +478,34 @@ appopt		: COMMAND STRING		{
 		| PROCESSES STRING		{
 			long long	n;
 
-			if (getnum("processes", $2, 1, 1024, &n) == 0)
+			if (only_for(APP_STATIC, "processes") &&
+			    getnum("processes", $2, 1, 1024, &n) == 0)
 				cur_app->app_processes = n;
 			free($2);
 		}
 		| CONCURRENCY STRING		{
 			long long	n;
 
-			if (getnum("concurrency", $2, 1, 1024, &n) == 0)
+			if (only_for(APP_STATIC, "concurrency") &&
+			    getnum("concurrency", $2, 1, 1024, &n) == 0)
 				cur_app->app_concurrency = n;
 			free($2);
 		}
 		| USER STRING optgroup		{
-			app_set_user($2, $3);
+			if (only_for(APP_STATIC, "user"))
+				app_set_user($2, $3);
+			else {
+				free($2);
+				free($3);
+			}
 		}
 		| ENV STRING			{
 			char	*eq;
 
 			eq = strchr($2, '=');
-			if ($2[0] == '\0' || eq == $2)
+			if (!only_for(APP_STATIC, "env"))
+				;
+			else if ($2[0] == '\0' || eq == $2)
 				yyerror("env \"%s\": variable name missing",
 				    $2);
 			else if (strlist_add(&cur_app->app_env, $2) == -1)
@@ -469,29 +513,41 @@ appopt		: COMMAND STRING		{
 			free($2);
 		}
 		| CHDIR STRING			{
-			(void)getpath("chdir", $2, &cur_app->app_chdir);
+			if (only_for(APP_STATIC, "chdir"))
+				(void)getpath("chdir", $2,
+				    &cur_app->app_chdir);
+			else
+				free($2);
 		}
 		| PRIORITY STRING		{
 			long long	n;
 
-			if (getnum("priority", $2, -20, 19, &n) == 0)
+			if (only_for(APP_STATIC, "priority") &&
+			    getnum("priority", $2, -20, 19, &n) == 0)
 				cur_app->app_priority = n;
 			free($2);
 		}
 		| RLIMIT STRING STRING		{
-			app_set_rlimit($2, $3);
+			if (only_for(APP_STATIC, "rlimit"))
+				app_set_rlimit($2, $3);
+			else {
+				free($2);
+				free($3);
+			}
 		}
 		| RESTARTDELAY STRING		{
 			long long	n;
 
-			if (getnum("restart-delay", $2, 0, 3600, &n) == 0)
+			if (only_for(APP_STATIC, "restart-delay") &&
+			    getnum("restart-delay", $2, 0, 3600, &n) == 0)
 				cur_app->app_restart_delay = n;
 			free($2);
 		}
 		| INITSTARTDELAY STRING		{
 			long long	n;
 
-			if (getnum("init-start-delay", $2, 0, 3600, &n) == 0)
+			if (only_for(APP_STATIC, "init-start-delay") &&
+			    getnum("init-start-delay", $2, 0, 3600, &n) == 0)
 				cur_app->app_init_start_delay = n;
 			free($2);
 		}
@@ -527,7 +583,8 @@ appopt		: COMMAND STRING		{
 		| MAXREQUESTS STRING		{
 			long long	n;
 
-			if (getnum("max-requests", $2, 0, LLONG_MAX, &n) == 0)
+			if (only_for(APP_STATIC, "max-requests") &&
+			    getnum("max-requests", $2, 0, LLONG_MAX, &n) == 0)
 				cur_app->app_max_requests = n;
 			free($2);
 		}
@@ -605,10 +662,12 @@ static const struct keyword keywords[] = {
 	{ "chroot",		CHROOT },
 	{ "command",		COMMAND },
 	{ "concurrency",	CONCURRENCY },
+	{ "connect",		CONNECT },
 	{ "connect-timeout",	CONNECTTIMEOUT },
 	{ "connector-priority",	CONNECTORPRIORITY },
 	{ "control",		CONTROL },
 	{ "env",		ENV },
+	{ "external",		EXTERNAL },
 	{ "group",		GROUP },
 	{ "idle-timeout",	IDLETIMEOUT },
 	{ "include",		INCLUDE },
@@ -618,6 +677,7 @@ static const struct keyword keywords[] = {
 	{ "listen",		LISTEN },
 	{ "listen-queue-depth",	LISTENQUEUEDEPTH },
 	{ "match",		MATCH },
+	{ "max-connections",	MAXCONNECTIONS },
 	{ "max-params-size",	MAXPARAMSSIZE },
 	{ "max-requests",	MAXREQUESTS },
 	{ "mode",		MODE },
@@ -639,7 +699,7 @@ static const struct keyword keywords[] = {
 
 /* Blocks of DESIGN §3 that this version does not read yet. */
 static const char *const unsupported_blocks[] = {
-	"dynamic", "external", "wrapper"
+	"dynamic", "wrapper"
 };
 
 static int
@@ -1495,6 +1555,12 @@ app_end(void)
 	gid_t		 gid;
 	struct passwd	*pw;
 
+	if (ac->app_type == APP_EXTERNAL) {
+		if (TAILQ_EMPTY(&ac->app_backends))
+			conf_error(ac->app_file, ac->app_line, "external \"%s\":"
+			    " connect missing", ac->app_name);
+		goto done;
+	}
 	if (ac->app_command == NULL)
 		conf_error(ac->app_file, ac->app_line, "app \"%s\": command "
 		    "missing", ac->app_name);
@@ -1515,9 +1581,84 @@ app_end(void)
 			ac->app_gid = gid;
 		}
 	}
+
+ done:
 	if (cur_app_detached)
 		app_conf_free(ac);
 	cur_app = NULL;
+}
+
+/* An option for one kind of block only: 1 if it may be used here. */
+static int
+only_for(enum app_type type, const char *what)
+{
+	if (cur_app->app_type == type)
+		return (1);
+	if (type == APP_STATIC)
+		yyerror("%s is not valid in an external block", what);
+	else
+		yyerror("%s is valid only in an external block", what);
+	return (0);
+}
+
+/* connect "/path.sock" | connect ADDRESS port N */
+static void
+app_add_backend(char *addr, char *port)
+{
+	struct backend_conf	*be;
+	struct sockaddr_in	*sin;
+	struct sockaddr_in6	*sin6;
+	const char		*host;
+	long long		 n;
+
+	if ((be = calloc(1, sizeof(*be))) == NULL)
+		fatal("%s", __func__);
+	if (port == NULL) {
+		if (addr[0] != '/') {
+			yyerror("connect \"%s\": a unix socket path (starting "
+			    "with \"/\") or an address with a port expected",
+			    addr);
+			goto fail;
+		}
+		if (strlen(addr) >= SUN_PATH_SIZE) {
+			yyerror("connect \"%s\": path too long", addr);
+			goto fail;
+		}
+		be->be_path = addr;
+		addr = NULL;
+		strlcpy(be->be_name, be->be_path, sizeof(be->be_name));
+	} else {
+		if (getnum("port", port, 1, 65535, &n) == -1)
+			goto fail;
+		sin = (struct sockaddr_in *)&be->be_addr;
+		sin6 = (struct sockaddr_in6 *)&be->be_addr;
+		host = strcmp(addr, "localhost") == 0 ? "127.0.0.1" : addr;
+		if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+			sin->sin_family = AF_INET;
+			sin->sin_port = htons(n);
+			be->be_addrlen = sizeof(*sin);
+			snprintf(be->be_name, sizeof(be->be_name), "%s:%lld",
+			    addr, n);
+		} else if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1) {
+			sin6->sin6_family = AF_INET6;
+			sin6->sin6_port = htons(n);
+			be->be_addrlen = sizeof(*sin6);
+			snprintf(be->be_name, sizeof(be->be_name), "[%s]:%lld",
+			    addr, n);
+		} else {
+			yyerror("connect %s: not an IP address", addr);
+			goto fail;
+		}
+	}
+	TAILQ_INSERT_TAIL(&cur_app->app_backends, be, be_entry);
+	cur_app->app_nbackends++;
+	free(addr);
+	free(port);
+	return;
+ fail:
+	free(be);
+	free(addr);
+	free(port);
 }
 
 /* user "u" [group "g"]: both resolved now, neither may be 0. */

@@ -45,6 +45,18 @@
  * "Status: 200" plus "Variable-AUTH_USER_CHECKED: yes" for user alice,
  * password secret (Basic HTTP_AUTHORIZATION, or REMOTE_USER and
  * REMOTE_PASSWD as mod_authnz_fcgi sends them), else "Status: 401".
+ * mod_authnz_fcgi's own phases, told by FCGI_APACHE_ROLE:
+ *
+ *	AUTHENTICATOR	(authn) bob, password builder, is let in too;
+ *			also "Variable-AUTHN_PID: <pid>"
+ *	AUTHORIZER	(authz, no password: the user is authenticated)
+ *			REMOTE_USER alice only, else "Status: 403"; also
+ *			"Variable-AUTHZ_PID: <pid>"
+ *
+ * With the param AUTH_AS_RESPONDER in the RESPONDER role (nginx's
+ * auth_request can ask no other role) it answers as an authorizer would
+ * but as a responder: "Status: 200" plus "X-Auth-User: alice" for
+ * alice/secret, else "Status: 401".
  */
 
 #include <sys/types.h>
@@ -66,6 +78,8 @@
 #define PATTERN_LEN	16
 /* "alice:secret" */
 #define AUTH_BASIC	"Basic YWxpY2U6c2VjcmV0"
+/* "bob:builder" */
+#define AUTH_BASIC_BOB	"Basic Ym9iOmJ1aWxkZXI="
 
 extern char **environ;
 
@@ -95,8 +109,11 @@ static void	 copy(FCGX_Stream *, FCGX_Stream *);
 static void	 spool_in(FCGX_Stream *, FILE *);
 static void	 spool_out(FILE *, FCGX_Stream *);
 static void	 put_size(FCGX_Stream *, long long);
-static int	 authorized(FCGX_ParamArray);
+static int	 password_ok(FCGX_ParamArray, const char *, const char *,
+		    const char *);
+static const char *authenticated(FCGX_ParamArray);
 static void	 authorizer(FCGX_Request *);
+static void	 auth_responder(FCGX_Request *);
 static void	 responder(FCGX_Request *, struct opts *);
 
 /* In-place %XX and '+' decoding. */
@@ -279,31 +296,91 @@ put_size(FCGX_Stream *out, long long n)
 	}
 }
 
+/* Basic HTTP_AUTHORIZATION, or REMOTE_USER and REMOTE_PASSWD. */
 static int
-authorized(FCGX_ParamArray envp)
+password_ok(FCGX_ParamArray envp, const char *basic, const char *user,
+    const char *password)
 {
 	const char	*a, *u, *p;
 
 	if ((a = FCGX_GetParam("HTTP_AUTHORIZATION", envp)) != NULL &&
-	    strcmp(a, AUTH_BASIC) == 0)
+	    strcmp(a, basic) == 0)
 		return (1);
 	u = FCGX_GetParam("REMOTE_USER", envp);
 	p = FCGX_GetParam("REMOTE_PASSWD", envp);
-	return (u != NULL && p != NULL && strcmp(u, "alice") == 0 &&
-	    strcmp(p, "secret") == 0);
+	return (u != NULL && p != NULL && strcmp(u, user) == 0 &&
+	    strcmp(p, password) == 0);
+}
+
+/* The user whose password the request carries, or NULL. */
+static const char *
+authenticated(FCGX_ParamArray envp)
+{
+	if (password_ok(envp, AUTH_BASIC, "alice", "secret"))
+		return ("alice");
+	if (password_ok(envp, AUTH_BASIC_BOB, "bob", "builder"))
+		return ("bob");
+	return (NULL);
 }
 
 /*
  * An authorizer gets no STDIN from mod_authnz_fcgi (not even the empty
- * record), so it must not read one.
+ * record), so it must not read one.  A plain FastCGI authorizer does
+ * both jobs: alice only.  mod_authnz_fcgi's authn phase lets every
+ * known user in; its authz phase has no password, only the user that
+ * authn accepted, and lets alice alone through.
  */
 static void
 authorizer(FCGX_Request *req)
 {
-	if (authorized(req->envp))
+	const char	*role, *user, *var = NULL;
+	int		 ok, denied = 401;
+
+	role = FCGX_GetParam("FCGI_APACHE_ROLE", req->envp);
+	if (role != NULL && strcmp(role, "AUTHENTICATOR") == 0) {
+		ok = authenticated(req->envp) != NULL;
+		var = "AUTHN_PID";
+	} else if (role != NULL && strcmp(role, "AUTHORIZER") == 0) {
+		user = FCGX_GetParam("REMOTE_USER", req->envp);
+		ok = user != NULL && strcmp(user, "alice") == 0;
+		var = "AUTHZ_PID";
+		denied = 403;
+	} else {
+		user = authenticated(req->envp);
+		ok = user != NULL && strcmp(user, "alice") == 0;
+	}
+
+	if (ok) {
 		FCGX_PutS("Status: 200\r\n"
-		    "Variable-AUTH_USER_CHECKED: yes\r\n"
-		    "Content-Type: text/plain\r\n\r\n", req->out);
+		    "Variable-AUTH_USER_CHECKED: yes\r\n", req->out);
+		if (var != NULL)
+			FCGX_FPrintF(req->out, "Variable-%s: %ld\r\n", var,
+			    (long)getpid());
+		FCGX_PutS("Content-Type: text/plain\r\n\r\n", req->out);
+	} else if (denied == 403)
+		FCGX_PutS("Status: 403\r\n"
+		    "Content-Type: text/plain\r\n\r\nforbidden\n", req->out);
+	else
+		FCGX_PutS("Status: 401\r\n"
+		    "WWW-Authenticate: Basic realm=\"test\"\r\n"
+		    "Content-Type: text/plain\r\n\r\nunauthorized\n", req->out);
+}
+
+/*
+ * The authorizer's answer in the RESPONDER role, for nginx's
+ * auth_request: 2xx lets the request through, 401 goes to the client.
+ */
+static void
+auth_responder(FCGX_Request *req)
+{
+	const char	*user;
+
+	drain(req->in);
+	user = authenticated(req->envp);
+	if (user != NULL && strcmp(user, "alice") == 0)
+		FCGX_FPrintF(req->out, "Status: 200\r\n"
+		    "X-Auth-User: %s\r\n"
+		    "Content-Type: text/plain\r\n\r\nok\n", user);
 	else
 		FCGX_PutS("Status: 401\r\n"
 		    "WWW-Authenticate: Basic realm=\"test\"\r\n"
@@ -400,6 +477,8 @@ main(void)
 		role = FCGX_GetParam("FCGI_ROLE", req.envp);
 		if (role != NULL && strcmp(role, "AUTHORIZER") == 0)
 			authorizer(&req);
+		else if (FCGX_GetParam("AUTH_AS_RESPONDER", req.envp) != NULL)
+			auth_responder(&req);
 		else
 			responder(&req, &o);
 

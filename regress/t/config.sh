@@ -236,10 +236,41 @@ bad config-listen-mode listen-bad.conf listen-bad.conf:3: "invalid mode"
 cat >external.conf <<'EOF'
 external "remote" {
 	connect 127.0.0.1 port 8978
+	connect "/run/other.sock"  max-connections 4
+	match uri "/remote/"
 }
 EOF
-bad config-external external.conf external.conf:1: \
-    "external blocks are not supported yet"
+good config-external external.conf
+
+cat >external-bad.conf <<'EOF'
+external "remote" {
+	connect "relative.sock"
+	processes 2
+}
+external "none" {
+	match uri "/none/"
+}
+app "a" {
+	command "/bin/true"
+	max-connections 3
+}
+EOF
+bad config-external-relative external-bad.conf external-bad.conf:2: \
+    "unix socket path"
+bad config-external-processes external-bad.conf external-bad.conf:3: \
+    "processes is not valid in an external block"
+bad config-external-no-connect external-bad.conf external-bad.conf:5: \
+    "connect missing"
+bad config-app-max-connections external-bad.conf external-bad.conf:10: \
+    "max-connections is valid only in an external block"
+
+cat >dynamic.conf <<'EOF'
+dynamic {
+	directory "/var/www/fcgi-bin"
+}
+EOF
+bad config-dynamic dynamic.conf dynamic.conf:1: \
+    "dynamic blocks are not supported yet"
 
 printf 'user "nobody\nchroot "/var/empty"\n' >quote.conf
 bad config-unterminated-string quote.conf quote.conf:1: \
