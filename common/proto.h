@@ -97,6 +97,7 @@ struct cfg_global {
 	uint64_t	 max_params;
 	int		 kill_timeout;
 	int		 verbose;
+	int		 client_timeout;
 	char		 ping_path[PROTO_PATH_MAX];	/* "": none */
 	char		 status_path[PROTO_PATH_MAX];	/* "": none */
 };

@@ -94,6 +94,7 @@ main(int argc, char *argv[])
 	TAILQ_INIT(&c.c_listeners);
 	TAILQ_INIT(&c.c_fronts);
 	c.c_max_params = 1024 * 1024;
+	c.c_client_timeout = 60;
 
 	log_init(1, LOG_DAEMON);
 	log_procinit("connector");
@@ -226,7 +227,10 @@ parent_dispatch(int fd, short ev, void *arg)
 			if (!str_bounded(g.ping_path, sizeof(g.ping_path)) ||
 			    !str_bounded(g.status_path, sizeof(g.status_path)))
 				fatalx("bad CFG_GLOBAL");
+			if (g.client_timeout < 1)
+				fatalx("bad CFG_GLOBAL");
 			cenv->c_max_params = g.max_params;
+			cenv->c_client_timeout = g.client_timeout;
 			strlcpy(cenv->c_ping_path, g.ping_path,
 			    sizeof(cenv->c_ping_path));
 			strlcpy(cenv->c_status_path, g.status_path,

@@ -57,7 +57,6 @@
 #define FCGI_MAX_CONNS_VALUE	10000		/* FCGI_GET_VALUES answers */
 #define FRONT_MAX_REQS		128	/* requests at once on one front */
 #define FRONT_OUT_MAX		(1024 * 1024)	/* our own replies unread */
-#define FRONT_TIMEOUT		60	/* a record or PARAMS half sent */
 #define FD_RESERVE		32	/* kept free: parent's fds must fit */
 
 struct request;
@@ -202,6 +201,7 @@ struct connector {
 	int			 c_configured;
 	int			 c_stopping;
 	uint64_t		 c_max_params;
+	int			 c_client_timeout;	/* a request half sent */
 	char			 c_ping_path[PROTO_PATH_MAX];
 	char			 c_status_path[PROTO_PATH_MAX];
 	struct capplist		 c_apps;

@@ -354,8 +354,9 @@ front_event_cb(struct conn *c, int what, void *arg)
 
 	(void)c;
 	if (what & CONN_TIMEOUT)
-		log_warnx("front %s: no complete record or PARAMS within %d s;"
-		    " connection closed", f->f_peer, FRONT_TIMEOUT);
+		log_warnx("front %s: request not sent in full within %d s "
+		    "(client-timeout); connection closed", f->f_peer,
+		    cenv->c_client_timeout);
 	else if (f->f_nreqs > 0) {
 		if (what & CONN_ERROR)
 			log_info("front %s: %s with %d request(s) in flight; "
@@ -448,21 +449,23 @@ front_process(struct front *f)
 }
 
 /*
- * A client that stops halfway through a record or through its PARAMS
- * holds memory and, later, an app process: FRONT_TIMEOUT at most.
- * Between requests, or while a response is produced, no limit.
+ * A client that stops halfway through a record, its PARAMS or its
+ * request body holds memory and an app process waiting for the rest:
+ * client-timeout of silence at most.  Between requests, or once the
+ * request is all sent, no limit (the app's timeouts apply).
  */
 static void
 front_set_timeout(struct front *f)
 {
 	struct request	*req;
-	int		 stalled;
+	int		 sending;
 
-	stalled = evbuffer_get_length(f->f_conn->c_in) > 0;
+	sending = evbuffer_get_length(f->f_conn->c_in) > 0;
 	TAILQ_FOREACH(req, &f->f_reqs, r_entry)
-		if (req->r_state == REQ_PARAMS)
-			stalled = 1;
-	conn_set_timeout(f->f_conn, stalled ? FRONT_TIMEOUT : 0);
+		if (req->r_state == REQ_PARAMS || (!req->r_stdin_done &&
+		    req->r_role != FCGI_AUTHORIZER))
+			sending = 1;
+	conn_set_timeout(f->f_conn, sending ? cenv->c_client_timeout : 0);
 }
 
 static struct request *
@@ -794,6 +797,7 @@ front_maybe_close(struct front *f)
 		front_close_when_done(f);
 		return;
 	}
+	front_set_timeout(f);
 	/* The request that paused reading may be the one that ended. */
 	if (f->f_paused)
 		front_resume(f);

@@ -52,6 +52,7 @@ config_new(void)
 	conf->c_pidfile_set = 0;
 	conf->c_kill_timeout = CONF_KILL_TIMEOUT;
 	conf->c_connector_priority = CONF_CONNECTOR_PRIORITY;
+	conf->c_client_timeout = CONF_CLIENT_TIMEOUT;
 	conf->c_max_params = CONF_MAX_PARAMS;
 	if ((conf->c_user = strdup(CONF_USER)) == NULL ||
 	    (conf->c_chroot = strdup(CONF_CHROOT)) == NULL ||

@@ -42,6 +42,7 @@
 #define CONF_PIDFILE		"/run/fcgipmd.pid"
 #define CONF_KILL_TIMEOUT	10
 #define CONF_CONNECTOR_PRIORITY	(-5)	/* the relay goes before the apps */
+#define CONF_CLIENT_TIMEOUT	60	/* a request half sent */
 #define CONF_MAX_PARAMS		(1024 * 1024)
 #define CONF_BACKLOG		511
 #define CONF_SAFE_PATH		"/usr/local/bin:/usr/bin:/bin"
@@ -182,6 +183,7 @@ struct config {
 	int			 c_pidfile_set;
 	int			 c_kill_timeout;
 	int			 c_connector_priority;	/* nice value */
+	int			 c_client_timeout;
 	size_t			 c_max_params;
 	char			*c_status_path;	/* NULL: none */
 	char			*c_ping_path;	/* NULL: none */

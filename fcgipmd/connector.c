@@ -179,6 +179,7 @@ connector_send_config(void)
 	g.max_params = conf->c_max_params;
 	g.kill_timeout = conf->c_kill_timeout;
 	g.verbose = env->env_verbose;
+	g.client_timeout = conf->c_client_timeout;
 	if (conf->c_ping_path != NULL)
 		strlcpy(g.ping_path, conf->c_ping_path, sizeof(g.ping_path));
 	if (conf->c_status_path != NULL)

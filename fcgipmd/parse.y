@@ -179,7 +179,8 @@ static void	 parse_recover(void);
 static void	 conf_check(void);
 %}
 
-%token	ALLOW APP BACKLOG BUFFERSIZE CHDIR CHROOT COMMAND CONCURRENCY
+%token	ALLOW APP BACKLOG BUFFERSIZE CHDIR CHROOT CLIENTTIMEOUT COMMAND
+%token	CONCURRENCY
 %token	CONNECT CONNECTTIMEOUT CONNECTORPRIORITY CONTROL ENV EXTERNAL GROUP IDLETIMEOUT INCLUDE INITSTARTDELAY
 %token	KEEPCONN KILLTIMEOUT LISTEN LISTENQUEUEDEPTH MATCH MAXPARAMSSIZE
 %token	MAXCONNECTIONS MAXREQUESTS MODE ON OWNER PIDFILE PINGPATH PORT PRIORITY PROCESSES
@@ -280,6 +281,13 @@ main		: USER STRING			{
 
 			if (getnum("kill-timeout", $2, 0, 3600, &n) == 0)
 				conf->c_kill_timeout = n;
+			free($2);
+		}
+		| CLIENTTIMEOUT STRING		{
+			long long	n;
+
+			if (getnum("client-timeout", $2, 1, 3600, &n) == 0)
+				conf->c_client_timeout = n;
 			free($2);
 		}
 		| CONNECTORPRIORITY STRING	{
@@ -660,6 +668,7 @@ static const struct keyword keywords[] = {
 	{ "buffer-size",	BUFFERSIZE },
 	{ "chdir",		CHDIR },
 	{ "chroot",		CHROOT },
+	{ "client-timeout",	CLIENTTIMEOUT },
 	{ "command",		COMMAND },
 	{ "concurrency",	CONCURRENCY },
 	{ "connect",		CONNECT },

@@ -12,6 +12,7 @@ need_fcgipmd limits || exit 0
 if ! start_fcgipmd "$(base_conf)
 ping-path \"/fcgipm-ping\"
 status-path \"/fcgipm-status\"
+client-timeout 2
 app \"idle\" {
 	command \"$ECHO\"
 	idle-timeout 1
@@ -93,5 +94,25 @@ expect_match limits-status-json '^\{"apps": \[\{"name": "idle", "processes": 1,'
 out=$("$CLIENT" -s "$SOCK" -b -p "REQUEST_URI=/fcgipm-status?openmetrics")
 expect_match limits-status-openmetrics 'fcgipm_busy\{app="queue"\} [0-9]+' "$out"
 expect_match limits-status-openmetrics-eof '# EOF$' "$out"
+
+# client-timeout 2: a web server that stops in the middle of a request
+# body is cut off after 2 s, and the app process waiting for the rest
+# is free again (the next request is served at once).
+SCRIPT=$TOP/regress/tools/fcgi-script
+cat >"$WORK/stall.script" <<EOF
+connect
+begin 1 keep
+param 1 FCGIPM_APP=recycle
+param 1 QUERY_STRING=echo
+params 1
+stdin 1 the first part of a body that never ends
+mark
+wait-eof 6000
+EOF
+out=$("$SCRIPT" -s "$SOCK" -T 10 "$WORK/stall.script" 2>&1)
+expect_match limits-client-timeout-closed '^eof ms (1[5-9][0-9][0-9]|2[0-9][0-9][0-9])$' "$out"
+check limits-client-timeout-logged fcgipmd_log_has "client-timeout"
+expect_eq limits-client-timeout-app-free hello \
+    "$("$CLIENT" -s "$SOCK" -b -p FCGIPM_APP=recycle -T 3)"
 
 check_sanitizer_log limits-sanitizer-log
