@@ -50,6 +50,9 @@ static struct request *back_detach(struct backend *);
 static void	 back_fail(struct request *, int, const char *);
 static void	 back_check_full(struct request *);
 static void	 back_request_timeout_cb(evutil_socket_t, short, void *);
+static void	 back_abandoned_read_cb(struct conn *, void *);
+static void	 back_abandoned_event_cb(struct conn *, int, void *);
+static void	 back_abandoned_done(struct backend *);
 
 struct backend *
 back_new(struct cproc *p, int fd)
@@ -287,15 +290,82 @@ back_detach(struct backend *b)
 	return (req);
 }
 
-/* The web server gave up on the request: the connection goes too. */
+/*
+ * The web server gave up on the request (abort, hang-up).  The app is
+ * still working on it, so its process stays counted busy: the
+ * connection drains, detached, until the app ends the request (or
+ * closes), and is then closed, never reused.  The app is told with
+ * FCGI_ABORT_REQUEST; one that stays silent past its idle-timeout (or
+ * request-timeout) is presumed stuck and replaced.
+ */
 void
 back_abandon(struct request *req)
 {
 	struct backend	*b = req->r_backend;
+	struct capp	*ca = req->r_app;
+	int		 secs;
 
-	back_detach(b);
+	b->b_req = NULL;
+	req->r_backend = NULL;
+	b->b_abandoned = 1;
+	fcgi_record_add(b->b_conn->c_out, FCGI_ABORT_REQUEST, 1, NULL, 0);
+	conn_setcb(b->b_conn, back_abandoned_read_cb, back_drain_cb,
+	    back_abandoned_event_cb, b);
+	if (b->b_paused) {
+		b->b_paused = 0;
+		conn_read_enable(b->b_conn, 1);
+	}
+	secs = ca->ca_cfg.request_timeout > 0 ? ca->ca_cfg.request_timeout :
+	    ca->ca_cfg.idle_timeout;
+	conn_set_timeout(b->b_conn, secs);
+	back_abandoned_read_cb(b->b_conn, b);	/* what is already there */
+}
+
+/* The abandoned request is over: the process is free again. */
+static void
+back_abandoned_done(struct backend *b)
+{
+	struct capp	*ca = b->b_proc->cp_app;
+
+	b->b_proc->cp_busy--;
 	back_free(b);
-	pool_dispatch(req->r_app);
+	pool_dispatch(ca);
+}
+
+/* Output of an abandoned request: discarded, up to its END_REQUEST. */
+static void
+back_abandoned_read_cb(struct conn *c, void *arg)
+{
+	struct backend		*b = arg;
+	struct fcgi_header	 h;
+	const char		*errstr;
+	int			 rv;
+
+	while ((rv = fcgi_record_next(c->c_in, &h, &errstr)) == 1) {
+		evbuffer_drain(c->c_in, h.clen);
+		fcgi_record_done(c->c_in, &h);
+		if (h.type == FCGI_END_REQUEST) {
+			back_abandoned_done(b);
+			return;
+		}
+	}
+	if (rv == -1)
+		back_abandoned_done(b);
+}
+
+static void
+back_abandoned_event_cb(struct conn *c, int what, void *arg)
+{
+	struct backend	*b = arg;
+
+	(void)c;
+	if (what & CONN_TIMEOUT) {
+		log_warnx("app %s[%d]: still busy with an abandoned request; "
+		    "replacing it", b->b_proc->cp_app->ca_cfg.name,
+		    b->b_proc->cp_pid);
+		pool_proc_done(b->b_proc, DONE_IDLE_TIMEOUT);
+	}
+	back_abandoned_done(b);
 }
 
 /*

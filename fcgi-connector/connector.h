@@ -136,6 +136,7 @@ struct backend {
 	int			 b_inpool;	/* on cp_idle */
 	int			 b_reused;	/* served before */
 	int			 b_paused;	/* reading stopped: front full */
+	int			 b_abandoned;	/* its request was abandoned */
 };
 
 enum req_state {

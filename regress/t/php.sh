@@ -52,7 +52,7 @@ expect_eq php-2000-requests "200:6*2000" \
 
 n=$(grep -Ec '^app php\[[0-9]+\]: exited with status 0' "$FCGIPMD_LOG")
 check php-recycled [ "$n" -ge 50 ]
-check php-replaced log_count_ge $((n + 2)) '^app php\[[0-9]+\]: started'
+check php-replaced wait_for 50 log_count_ge $((n + 2)) '^app php\[[0-9]+\]: started'
 check php-recycling-no-backoff not fcgipmd_log_has '^app php: restarting in'
 check php-no-connector-errors \
     not fcgipmd_log_has '^app php.*(, 50[0-9]$|after its response began)'

@@ -3,7 +3,9 @@
 # request ids, management records, inactive ids, ABORT_REQUEST, a web
 # server hanging up, FILTER with DATA, PARAMS in pieces and over
 # max-params-size, stalled and malformed input, an AUTHORIZER without
-# STDIN.  The connector keeps its pid throughout.
+# STDIN.  The connector keeps its pid throughout.  Timings are in ms
+# from the script's last "mark"; the app sleeps (sleep=MS) make them
+# far apart enough for a loaded machine.
 
 . "$TOP/regress/lib.sh"
 . "$TOP/regress/web.sh"
@@ -16,7 +18,13 @@ if [ ! -x "$FS" ]; then
 	exit 0
 fi
 
+# client-timeout, when this fcgipmd knows it: 2 s for the stall checks
+CT=
+printf '%s\n' "$(base_conf)" "client-timeout 2" >"$WORK/ct.conf"
+"$FCGIPMD" -n -f "$WORK/ct.conf" >/dev/null 2>&1 && CT="client-timeout 2"
+
 if ! start_fcgipmd "$(base_conf)
+$CT
 max-params-size 16K
 status-path \"/fcgipm-status\"
 $(echo_app echo)"; then
@@ -26,11 +34,14 @@ $(echo_app echo)"; then
 fi
 CPID=$(connector_pid)
 
-# run NAME: the script on stdin through the unix listener; its output
-# in OUT (and $WORK/NAME.out), its exit status in RC.
+# run NAME [-t HOST:PORT]: the script on stdin through the unix
+# listener (or the TCP one); its output in OUT (and $WORK/NAME.out), its
+# exit status in RC.
 run() {
 	RUN=$1
-	"$FS" -s "$SOCK" -T 60 >"$WORK/$RUN.out" 2>&1
+	shift
+	[ $# -gt 0 ] || set -- -s "$SOCK"
+	"$FS" "$@" -T 60 >"$WORK/$RUN.out" 2>&1
 	RC=$?
 	OUT=$(cat "$WORK/$RUN.out")
 }
@@ -80,15 +91,18 @@ fast() {
 	if [ "$_slow" -lt "$_max" ]; then
 		pass "$_n"
 	else
+		_ids=$(echo "$@" | tr ' ' '|')
 		fail "$_n" "slowest $_slow ms, not below $_max: $(printf '%s\n' \
-		    "$OUT" | grep -E '^(end |[0-9]+> [0-9]+$)' | tr '\n' ';')"
+		    "$OUT" | grep -E "^(end ($_ids) |($_ids)> [0-9]+\$)" |
+		    tr '\n' ';')"
 	fi
 }
 
-# req ID QUERY [BEGIN-WORDS]: a whole request to echo, STDIN empty.
+# req ID QUERY [BEGIN-WORDS]: a whole request to echo, STDIN empty;
+# BEGIN-WORDS default "keep", "" for none.
 req() {
 	cat <<EOF
-begin $1 ${3:-keep}
+begin $1 ${3-keep}
 param $1 FCGIPM_APP=echo
 param $1 QUERY_STRING=$2
 params $1
@@ -137,6 +151,9 @@ print 2
 $(req 4 "")
 wait-end 4
 print 4
+$(req 5 "" "")
+wait-end 5
+wait-eof
 EOF
 clean protocol-mpx-clean
 expect_match protocol-mpx-1-size '^end 1 proto 0 app 0 status 200 body 100000 ' "$OUT"
@@ -149,6 +166,7 @@ expect_eq protocol-mpx-3-body "$(sum <"$WORK/body")" "$(sum <"$WORK/mpx.3")"
 # the echo (3) did not wait for the sleeping request (2)
 below protocol-mpx-not-serialized "$(endv 3 ms)" "$(endv 2 ms)"
 expect_match protocol-mpx-keep-conn '^4> hello$' "$OUT"
+expect_match protocol-no-keep-conn-closed '^eof ms ' "$OUT"
 
 # --- 2. FCGI_GET_VALUES
 run values <<EOF
@@ -250,7 +268,7 @@ use 3
 wait-end 1
 EOF
 clean protocol-abort-clean
-expect_match protocol-abort-end '^end 1 proto 0 ' "$(printf '%s\n' "$OUT" | head -n 1)"
+expect_match protocol-abort-end '^end 1 proto 0 app 0 status 0 body 0 ' "$(printf '%s\n' "$OUT" | head -n 1)"
 below protocol-abort-prompt "$(printf '%s\n' "$OUT" | head -n 1 |
     sed -n 's/.* ms \([0-9]*\)$/\1/p')" 1000
 expect_match protocol-abort-neighbour '^end 2 proto 0 app 0 status 200 ' "$OUT"
@@ -262,6 +280,44 @@ below protocol-abort-after-1 "$(printf '%s\n' "$OUT" | tail -n 2 | head -n 1 |
     sed -n 's/^end 1 proto 0 app 0 status 200 .* ms \([0-9]*\)$/\1/p')" 1000
 below protocol-abort-after-2 "$(printf '%s\n' "$OUT" | tail -n 1 |
     sed -n 's/^end 1 proto 0 app 0 status 200 .* ms \([0-9]*\)$/\1/p')" 1000
+
+# ABORT_REQUEST for a request waiting in the app's queue and for one
+# still sending PARAMS: ended at once, nothing left queued
+run abortq <<EOF
+connect
+$(req 1 sleep=500)
+$(req 2 sleep=500)
+$(req 3 pid)
+begin 4 keep
+param 4 FCGIPM_APP=echo
+param 4 QUERY_STRING=pid
+params-part 4 5
+sleep 100
+mark
+abort 3
+abort 4
+wait-end 3
+wait-end 4
+wait-end 1
+wait-end 2
+$(req 5 "")
+wait-end 5
+connect
+begin 1
+param 1 REQUEST_URI=/fcgipm-status
+params 1
+stdin 1
+wait-end 1
+print 1
+EOF
+clean protocol-abort-queued-clean
+expect_match protocol-abort-queued '^end 3 proto 0 app 0 status 0 body 0 ' "$OUT"
+below protocol-abort-queued-prompt "$(endv 3 ms)" 300
+expect_match protocol-abort-params '^end 4 proto 0 app 0 status 0 body 0 ' "$OUT"
+below protocol-abort-params-prompt "$(endv 4 ms)" 300
+expect_match protocol-abort-queued-others '^end 2 proto 0 app 0 status 200 body 6 ' "$OUT"
+expect_match protocol-abort-queued-conn-usable '^end 5 proto 0 app 0 status 200 body 6 ' "$OUT"
+expect_match protocol-abort-queued-none-left '^1> echo processes 2 busy 0 queued 0 ' "$OUT"
 
 # --- 6. the web server hangs up mid-request: the other process serves
 # on (and is the only one given work while the abandoned request
@@ -302,6 +358,8 @@ sleep 100
 close
 EOF
 clean protocol-upload-clean
+check protocol-upload-logged wait_for 30 log_count_ge 2 \
+    'closed by the web server with 1 request\(s\) in flight; abandoned'
 # each new request gets its own answer, not the rest of an old one:
 # two at a time, so that both processes' connections are used
 sleep 1.6
@@ -411,8 +469,11 @@ expect_match protocol-params-conn-usable '^2> hello$' "$OUT"
 expect_match protocol-params-under-limit '^end 4 proto 0 app 0 status 200 body 1[5-9][0-9]{3} ' "$OUT"
 check protocol-params-logged wait_log 30 'PARAMS larger than max-params-size'
 
-# --- 9. stalled inside a record header and inside PARAMS: the others
-# are served meanwhile, by both processes (nobody holds one)
+# --- 9. stalled inside a record header, inside PARAMS, inside STDIN:
+# the others are served meanwhile, by both processes while only the
+# first two stall (they hold none); each stalled connection is closed
+# after client-timeout (when this fcgipmd has it: 2 s) and not before
+if [ -n "$CT" ]; then W1=6000 W2=3000; else W1=500 W2=100; fi
 run stall <<EOF
 connect
 raw 01 05 00 01
@@ -422,23 +483,47 @@ param 1 FCGIPM_APP=echo
 param 1 QUERY_STRING=pid
 param 1 SOME=thing
 params-part 1 20
+mark
 connect
 $(req 1 sleep=300)
 $(req 2 sleep=300)
-mark
 wait-end 1
 wait-end 2
+connect
+begin 1 keep
+param 1 FCGIPM_APP=echo
+param 1 QUERY_STRING=echo
+param 1 CONTENT_LENGTH=100
+params 1
+stdin 1 the first part of the body
+connect
+$(req 1 pid)
+wait-end 1
 use 1
-wait-eof 500
+wait-eof $W1
 use 2
-wait-eof 100
+wait-eof $W2
+use 4
+wait-eof $W2
 EOF
 clean protocol-stall-clean
 expect_match protocol-stall-others-served '^end 1 proto 0 app 0 status 200 ' "$OUT"
 below protocol-stall-both-processes "$(endv 2 ms)" 550
-expect_eq protocol-stall-kept-open "open ms 500
-open ms 100" "$(printf '%s\n' "$OUT" | grep '^open\|^eof')"
-skip protocol-stall-timeout "FRONT_TIMEOUT (fcgi-connector/connector.h) is a fixed 60 s, not configurable"
+eofs=$(printf '%s\n' "$OUT" | grep -E '^(open|eof)')
+if [ -z "$CT" ]; then
+	expect_eq protocol-stall-kept-open "open ms 500
+open ms 100
+open ms 100" "$eofs"
+	skip protocol-stall-timeout "this fcgipmd has no client-timeout;" \
+	    "its fixed 60 s is too long for a test"
+else
+	expect_match protocol-stall-closed-after-timeout \
+	    "^eof ms (1[5-9]|2[0-9])[0-9]{2}
+eof ms (1[5-9]|2[0-9])[0-9]{2}
+eof ms (1[5-9]|2[0-9])[0-9]{2}$" "$eofs"
+	check protocol-stall-timeout-logged log_count_ge 3 \
+	    'request not sent in full within 2 s \(client-timeout\); connection closed'
+fi
 
 # --- 10. malformed input: that connection closed and logged, a
 # request in flight on another one unaffected
@@ -484,8 +569,9 @@ check protocol-malformed-type-0-logged wait_log 30 \
 check protocol-malformed-dup-begin-logged wait_log 30 \
     'BEGIN_REQUEST for request 1 which is still active; connection closed'
 
-# --- 11. AUTHORIZER without any STDIN record; an unknown role
-run authorizer <<EOF
+# --- 11. AUTHORIZER without any STDIN record, on the TCP listener (as
+# mod_authnz_fcgi sends it); an unknown role
+run authorizer -t "127.0.0.1:$PORT" <<EOF
 connect
 begin 1 authorizer keep
 param 1 FCGIPM_APP=echo

@@ -54,8 +54,9 @@
  *	mark			the clock that "ms" counts from starts again
  *	wait-end ID [MS]	wait (default 10 s) for ID's END_REQUEST:
  *				"end ID proto P app A status S body N ms T"
- *				(S from the Status header, else 200; N the
- *				body length after the header; T when it came)
+ *				(S from the Status header, 200 without one,
+ *				0 without a whole header; N the body length
+ *				after the header; T when it came)
  *	wait-mgmt [MS]		wait for a management record (request id
  *				0): "values id 0 NAME=VALUE ..." or
  *				"unknown-type TYPE id 0"
@@ -176,7 +177,18 @@ static __dead void
 usage(void)
 {
 	fprintf(stderr, "usage: fcgi-script -s socket | -t host:port "
-	    "[-T seconds] [file]\n");
+	    "[-T seconds] [file]\n"
+	    "commands, one a line (see regress/tools/fcgi-script.c):\n"
+	    "\tconnect | use N | close | flush | sleep MS | mark\n"
+	    "\tbegin ID [responder|authorizer|filter|ROLE] [keep]\n"
+	    "\tparam ID NAME=VALUE | bigparam ID NAME LEN\n"
+	    "\tparams ID [SIZE] | params-part ID SIZE\n"
+	    "\tstdin ID [TEXT] | data ID [TEXT] | stdin-file ID FILE | "
+	    "data-file ID FILE\n"
+	    "\tabort ID | get-values NAME... | record TYPE ID [TEXT] | "
+	    "raw HEX\n"
+	    "\twait-end ID [MS] | wait-mgmt [MS] | wait-eof [MS] | "
+	    "print ID | save ID FILE\n");
 	exit(2);
 }
 
@@ -539,7 +551,8 @@ is_closed(void *arg)
 
 /*
  * Where the body starts in the STDOUT stream (its length when the
- * header has no end), and the Status header's code (200 without one).
+ * header has no end), and the Status header's code: 200 without one,
+ * 0 when there is no whole header.
  */
 static void
 response_split(struct sreq *r, size_t *bodyoff, int *status)
@@ -547,10 +560,11 @@ response_split(struct sreq *r, size_t *bodyoff, int *status)
 	const char	*p, *line, *nl, *e1, *e2, *hend;
 	size_t		 len = evbuffer_get_length(r->r_stdout);
 
-	*status = 200;
+	*status = 0;
 	*bodyoff = len;
 	if (len == 0)
 		return;
+	*status = 200;
 	p = (const char *)evbuffer_pullup(r->r_stdout, -1);
 	e1 = memmem(p, len, "\r\n\r\n", 4);
 	e2 = memmem(p, len, "\n\n", 2);
