@@ -26,6 +26,10 @@ app \"recycle\" {
 	command \"$ECHO\"
 	max-requests 5
 }
+app \"big\" {
+	command \"$ECHO\"
+	buffer-size 256K
+}
 app \"queue\" {
 	command \"$ECHO\"
 	listen-queue-depth 1
@@ -114,5 +118,33 @@ expect_match limits-client-timeout-closed '^eof ms (1[5-9][0-9][0-9]|2[0-9][0-9]
 check limits-client-timeout-logged fcgipmd_log_has "client-timeout"
 expect_eq limits-client-timeout-app-free hello \
     "$("$CLIENT" -s "$SOCK" -b -p FCGIPM_APP=recycle -T 3)"
+
+# buffer-size 256K: a web server that stops reading a 64 MiB response
+# holds the app back; the connector's memory stays bounded meanwhile,
+# and the whole response arrives once it reads again.
+CPID=$(connector_pid)
+rss() { awk '/^VmRSS/ { print $2 }' "/proc/$CPID/status"; }
+cat >"$WORK/slow.script" <<EOF
+connect
+begin 1 keep
+param 1 FCGIPM_APP=big
+param 1 QUERY_STRING=size=67108864
+params 1
+stdin 1
+noread
+sleep 3000
+read
+wait-end 1 60000
+EOF
+before=$(rss)
+"$SCRIPT" -s "$SOCK" -T 90 "$WORK/slow.script" >"$WORK/slow.out" 2>&1 &
+SP=$!
+sleep 2
+during=$(rss)
+wait $SP
+expect_match limits-slow-client-whole-response \
+    '^end 1 proto 0 app 0 status 200 body 67108864 ' "$(cat "$WORK/slow.out")"
+check limits-slow-client-memory-bounded test $((during - before)) -lt 4096
+echo "# connector RSS $before KiB, $during KiB while the client did not read"
 
 check_sanitizer_log limits-sanitizer-log

@@ -51,6 +51,9 @@
  *	flush			wait until every queued byte is written
  *	close			flush (2 s at most), close the connection
  *	sleep MS		wait MS milliseconds
+ *	noread			stop reading the current connection (a web
+ *				server that does not take the response)
+ *	read			read it again
  *	mark			the clock that "ms" counts from starts again
  *	wait-end ID [MS]	wait (default 10 s) for ID's END_REQUEST:
  *				"end ID proto P app A status S body N ms T"
@@ -125,6 +128,7 @@ struct sconn {
 	int			 c_num;
 	int			 c_fd;		/* -1: closed */
 	int			 c_eof;		/* closed by the peer */
+	int			 c_noread;	/* not reading: a slow server */
 	long long		 c_eofms;
 	struct evbuffer		*c_in;
 	struct evbuffer		*c_out;
@@ -487,7 +491,7 @@ pump(long long until, int (*done)(void *), void *arg)
 		polled = 1;
 		for (i = 0; i < nconns; i++) {
 			pfd[i].fd = conns[i]->c_fd;
-			pfd[i].events = POLLIN;
+			pfd[i].events = conns[i]->c_noread ? 0 : POLLIN;
 			if (evbuffer_get_length(conns[i]->c_out) > 0)
 				pfd[i].events |= POLLOUT;
 			pfd[i].revents = 0;
@@ -754,6 +758,10 @@ command(char *line)
 	if (cur == NULL)
 		script_error("%s: no connection yet", cmd);
 
+	if (strcmp(cmd, "noread") == 0 || strcmp(cmd, "read") == 0) {
+		cur->c_noread = cmd[0] == 'n';
+		return;
+	}
 	if (strcmp(cmd, "close") == 0) {
 		pump(now_ms() + CLOSE_FLUSH, all_written, cur);
 		conn_closed(cur);
