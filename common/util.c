@@ -14,7 +14,14 @@
  * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
  */
 
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include <fcntl.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <string.h>
 
@@ -89,4 +96,61 @@ signal_name(int sig)
 		if (names[i].sig == sig)
 			return (names[i].name);
 	return ("unknown signal");
+}
+
+/*
+ * A socket address from the command line: a unix socket path, or (when
+ * tcp) "HOST:PORT" or "[HOST]:PORT" with a numeric host.  Returns 0, or
+ * -1 with a reason in errbuf.
+ */
+int
+sockaddr_parse(const char *arg, int tcp, struct sockaddr_storage *ss,
+    socklen_t *sslen, char *errbuf, size_t errlen)
+{
+	struct sockaddr_un	*sun;
+	struct addrinfo		 hints, *res;
+	char			*host, *port;
+	int			 e;
+
+	memset(ss, 0, sizeof(*ss));
+	if (!tcp) {
+		sun = (struct sockaddr_un *)ss;
+		sun->sun_family = AF_UNIX;
+		if (strlcpy(sun->sun_path, arg, sizeof(sun->sun_path)) >=
+		    sizeof(sun->sun_path)) {
+			snprintf(errbuf, errlen, "%s: socket path too long",
+			    arg);
+			return (-1);
+		}
+		*sslen = sizeof(*sun);
+		return (0);
+	}
+	if ((host = strdup(arg)) == NULL) {
+		snprintf(errbuf, errlen, "%s: out of memory", arg);
+		return (-1);
+	}
+	if ((port = strrchr(host, ':')) == NULL) {
+		snprintf(errbuf, errlen, "%s: want host:port", arg);
+		free(host);
+		return (-1);
+	}
+	*port++ = '\0';
+	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+		host[strlen(host) - 1] = '\0';
+		memmove(host, host + 1, strlen(host));
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	if ((e = getaddrinfo(host, port, &hints, &res)) != 0) {
+		snprintf(errbuf, errlen, "%s: %s", arg, gai_strerror(e));
+		free(host);
+		return (-1);
+	}
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*sslen = res->ai_addrlen;
+	freeaddrinfo(res);
+	free(host);
+	return (0);
 }

@@ -20,6 +20,7 @@
 #define UTIL_H
 
 #include <sys/types.h>
+#include <sys/socket.h>
 #include <stddef.h>
 
 #define nitems(_a)	(sizeof((_a)) / sizeof((_a)[0]))
@@ -29,5 +30,7 @@ int		 str_bounded(const char *, size_t);
 const char	*signal_name(int);
 int		 str_has_prefix(const char *, const char *);
 void		 str_printable(char *, const char *, size_t);
+int		 sockaddr_parse(const char *, int, struct sockaddr_storage *,
+		    socklen_t *, char *, size_t);
 
 #endif /* UTIL_H */

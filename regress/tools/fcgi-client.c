@@ -79,6 +79,7 @@
 #include <event2/buffer.h>
 
 #include "fcgi.h"
+#include "util.h"
 
 #ifndef __dead
 #define __dead		__attribute__((__noreturn__))
@@ -311,40 +312,10 @@ build_params(void)
 static void
 parse_server(const char *arg, int unix_)
 {
-	struct sockaddr_un	*sun;
-	struct addrinfo		 hints, *res;
-	char			*host, *port;
-	int			 e;
+	char	 msg[256];
 
-	memset(&srv, 0, sizeof(srv));
-	if (unix_) {
-		sun = (struct sockaddr_un *)&srv;
-		sun->sun_family = AF_UNIX;
-		if (strlcpy(sun->sun_path, arg, sizeof(sun->sun_path)) >=
-		    sizeof(sun->sun_path))
-			errx(1, "%s: socket path too long", arg);
-		srvlen = sizeof(*sun);
-		return;
-	}
-	if ((host = strdup(arg)) == NULL)
-		err(1, NULL);
-	if ((port = strrchr(host, ':')) == NULL)
-		errx(1, "%s: want host:port", arg);
-	*port++ = '\0';
-	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
-		host[strlen(host) - 1] = '\0';
-		memmove(host, host + 1, strlen(host));
-	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	if ((e = getaddrinfo(host, port, &hints, &res)) != 0)
-		errx(1, "%s: %s", arg, gai_strerror(e));
-	memcpy(&srv, res->ai_addr, res->ai_addrlen);
-	srvlen = res->ai_addrlen;
-	freeaddrinfo(res);
-	free(host);
+	if (sockaddr_parse(arg, !unix_, &srv, &srvlen, msg, sizeof(msg)) == -1)
+		errx(1, "%s", msg);
 }
 
 /*
