@@ -228,7 +228,7 @@ describe_failure(struct app_conf *ac, struct spawn_err *se, const char *dir,
 	}
 	switch (se->stage) {
 	case STAGE_RLIMIT:	stage = "setrlimit"; break;
-	case STAGE_GROUPS:	stage = "initgroups"; break;
+	case STAGE_GROUPS:	stage = "setgroups"; break;
 	case STAGE_SETGID:	stage = "setresgid"; break;
 	case STAGE_SETUID:	stage = "setresuid"; break;
 	case STAGE_PDEATH:	stage = "prctl"; break;
@@ -258,7 +258,8 @@ spawn_proc(struct app *app, struct proc *p, char *msg, size_t msglen)
 	char			*cmdcopy = NULL, *dir = NULL;
 	int			 sock = -1, stdoutp[2] = { -1, -1 };
 	int			 stderrp[2] = { -1, -1 }, reportp[2] = { -1, -1 };
-	int			 i, saved;
+	gid_t			 groups[256];
+	int			 i, saved, ngroups;
 	pid_t			 pid, parent = getpid();
 	ssize_t			 n;
 
@@ -285,6 +286,18 @@ spawn_proc(struct app *app, struct proc *p, char *msg, size_t msglen)
 		dir = strdup(ac->app_chdir);
 	else if ((cmdcopy = strdup(ac->app_command)) != NULL)
 		dir = strdup(dirname(cmdcopy));
+	/*
+	 * The groups are looked up here, not in the child: the parent
+	 * waits on the report pipe while the child runs, and an NSS
+	 * lookup there could take its time.
+	 */
+	ngroups = nitems(groups);
+	if (getgrouplist(ac->app_user, ac->app_gid, groups, &ngroups) == -1) {
+		snprintf(msg, msglen, "cannot start %s: user %s is in more "
+		    "than %zu groups", ac->app_command, ac->app_user,
+		    nitems(groups));
+		goto fail;
+	}
 	if (dir == NULL ||
 	    pipe2(stdoutp, O_CLOEXEC) == -1 || pipe2(stderrp, O_CLOEXEC) == -1 ||
 	    pipe2(reportp, O_CLOEXEC) == -1) {
@@ -350,7 +363,7 @@ spawn_proc(struct app *app, struct proc *p, char *msg, size_t msglen)
 		child_fail(STAGE_SETUP, errno);
 	(void)umask(022);
 
-	if (initgroups(ac->app_user, ac->app_gid) == -1)
+	if (setgroups(ngroups, groups) == -1)
 		child_fail(STAGE_GROUPS, errno);
 	if (setresgid(ac->app_gid, ac->app_gid, ac->app_gid) == -1)
 		child_fail(STAGE_SETGID, errno);
