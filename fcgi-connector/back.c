@@ -121,6 +121,10 @@ back_attach(struct request *req, struct backend *b)
 	req->r_state = REQ_RELAY;
 	p->cp_busy++;
 	p->cp_requests++;
+	/* max-requests: this is its last; it is replaced once idle. */
+	if (ca->ca_cfg.max_requests > 0 &&
+	    p->cp_requests >= (uint64_t)ca->ca_cfg.max_requests)
+		p->cp_retiring = 1;
 
 	fcgi_begin_request_add(out, 1, req->r_role,
 	    ca->ca_cfg.keep_conn ? FCGI_KEEP_CONN : 0);
@@ -155,6 +159,8 @@ back_attach(struct request *req, struct backend *b)
 	evbuffer_add_buffer(out, req->r_input);
 
 	conn_setcb(b->b_conn, back_read_cb, back_drain_cb, back_event_cb, b);
+	/* An app that stops taking the request is as stuck as a silent one. */
+	conn_set_write_timeout(b->b_conn, ca->ca_cfg.idle_timeout);
 	if (ca->ca_cfg.request_timeout > 0 && req->r_rtimer == NULL) {
 		struct timeval	 tv = { ca->ca_cfg.request_timeout, 0 };
 
@@ -180,8 +186,16 @@ back_request_timeout_cb(evutil_socket_t fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
-	if (req->r_backend == NULL)
-		return;		/* being retried: it runs again */
+	if (req->r_backend == NULL) {
+		/* Waiting for another try: its time is up all the same. */
+		if (req->r_state == REQ_QUEUED)
+			pool_unqueue(req);
+		log_warnx("app %s: request-timeout (%d s) expired while the "
+		    "request waited to be sent again, 504",
+		    req->r_app->ca_cfg.name, req->r_app->ca_cfg.request_timeout);
+		front_request_error(req, 504, "request-timeout expired");
+		return;
+	}
 	pool_proc_done(req->r_backend->b_proc, DONE_REQUEST_TIMEOUT);
 	snprintf(why, sizeof(why), "request-timeout (%d s) expired",
 	    req->r_app->ca_cfg.request_timeout);
@@ -280,8 +294,9 @@ back_detach(struct backend *b)
 		return (NULL);
 	b->b_req = NULL;
 	req->r_backend = NULL;
-	b->b_proc->cp_busy--;
+	pool_proc_idle_slot(b->b_proc);
 	conn_set_timeout(b->b_conn, 0);
+	conn_set_write_timeout(b->b_conn, 0);
 	conn_setcb(b->b_conn, back_idle_read_cb, back_drain_cb, back_event_cb, b);
 	if (b->b_paused) {
 		b->b_paused = 0;
@@ -308,6 +323,15 @@ back_abandon(struct request *req)
 	b->b_req = NULL;
 	req->r_backend = NULL;
 	b->b_abandoned = 1;
+	conn_set_write_timeout(b->b_conn, 0);
+	/*
+	 * Half an upload: the app waits for a body that will not come.
+	 * Closing tells it (EOF on its input) and frees it at once.
+	 */
+	if (!req->r_stdin_done && req->r_role != FCGI_AUTHORIZER) {
+		back_abandoned_done(b);
+		return;
+	}
 	fcgi_record_add(b->b_conn->c_out, FCGI_ABORT_REQUEST, 1, NULL, 0);
 	conn_setcb(b->b_conn, back_abandoned_read_cb, back_drain_cb,
 	    back_abandoned_event_cb, b);
@@ -315,9 +339,10 @@ back_abandon(struct request *req)
 		b->b_paused = 0;
 		conn_read_enable(b->b_conn, 1);
 	}
+	/* A deadline: an app that keeps streaming does not renew it. */
 	secs = ca->ca_cfg.request_timeout > 0 ? ca->ca_cfg.request_timeout :
 	    ca->ca_cfg.idle_timeout;
-	conn_set_timeout(b->b_conn, secs);
+	conn_set_deadline(b->b_conn, secs);
 	back_abandoned_read_cb(b->b_conn, b);	/* what is already there */
 }
 
@@ -327,7 +352,7 @@ back_abandoned_done(struct backend *b)
 {
 	struct capp	*ca = b->b_proc->cp_app;
 
-	b->b_proc->cp_busy--;
+	pool_proc_idle_slot(b->b_proc);
 	back_free(b);
 	pool_dispatch(ca);
 }
@@ -527,10 +552,16 @@ back_event_cb(struct conn *c, int what, void *arg)
 		pool_backend_down(b->b_proc, c->c_errno);
 	/*
 	 * Closed before any response byte on a reused connection (or on a
-	 * new one to an external backend): send it again, elsewhere.
+	 * new one to an external backend), and the app did not take the
+	 * request: it took no byte, or it closed with our bytes unread
+	 * (ECONNRESET, EPIPE).  Then it is sent again, elsewhere.  An app
+	 * that read the request and then closed (EOF) is not given it
+	 * twice.
 	 */
 	if ((b->b_reused || b->b_proc->cp_external) && !req->r_output &&
-	    req->r_replayable && req->r_retries < RETRY_MAX) {
+	    req->r_replayable && req->r_retries < RETRY_MAX &&
+	    (!c->c_wrote || ((what & CONN_ERROR) &&
+	    (c->c_errno == ECONNRESET || c->c_errno == EPIPE)))) {
 		log_debug("app %s[%d]: reused connection closed before the "
 		    "response; retrying request", ca->ca_cfg.name,
 		    b->b_proc->cp_pid);

@@ -105,6 +105,8 @@ conn_free(struct conn *c)
 		event_free(c->c_wev);
 	if (c->c_timer != NULL)
 		event_free(c->c_timer);
+	if (c->c_wtimer != NULL)
+		event_free(c->c_wtimer);
 	if (c->c_in != NULL)
 		evbuffer_free(c->c_in);
 	if (c->c_out != NULL)
@@ -157,6 +159,40 @@ conn_set_timeout(struct conn *c, int secs)
 	}
 	if (c->c_reading)
 		evtimer_add(c->c_timer, &tv);
+}
+
+/* A limit that reads do not renew (conn_set_timeout's do). */
+void
+conn_set_deadline(struct conn *c, int secs)
+{
+	conn_set_timeout(c, secs);
+	c->c_deadline = secs > 0;
+}
+
+/*
+ * At most secs with output waiting and the peer taking none of it
+ * (0: no limit).  Reported as CONN_TIMEOUT.
+ */
+void
+conn_set_write_timeout(struct conn *c, int secs)
+{
+	c->c_wtimeout_secs = secs;
+	if (secs <= 0 && c->c_wtimer != NULL)
+		evtimer_del(c->c_wtimer);
+}
+
+static void
+conn_wtimer_arm(struct conn *c)
+{
+	struct timeval	 tv = { c->c_wtimeout_secs, 0 };
+
+	if (c->c_wtimeout_secs <= 0)
+		return;
+	if (c->c_wtimer == NULL &&
+	    (c->c_wtimer = evtimer_new(cenv->c_base, conn_timeout_ev, c)) ==
+	    NULL)
+		return;
+	evtimer_add(c->c_wtimer, &tv);
 }
 
 /* Call the drain callback once the output has been written out. */
@@ -214,7 +250,7 @@ conn_read_ev(evutil_socket_t fd, short ev, void *arg)
 		n -= iov[i].iov_len;
 	}
 	evbuffer_commit_space(c->c_in, iov, nvec);
-	if (c->c_timeout_secs > 0 && c->c_reading) {
+	if (c->c_timeout_secs > 0 && c->c_reading && !c->c_deadline) {
 		tv.tv_sec = c->c_timeout_secs;
 		tv.tv_usec = 0;
 		evtimer_add(c->c_timer, &tv);
@@ -278,7 +314,7 @@ conn_write_ev(evutil_socket_t fd, short ev, void *arg)
 static int
 conn_write_now(struct conn *c)
 {
-	int	 n;
+	int	 n, progress = 0;
 
 	while (evbuffer_get_length(c->c_out) > 0) {
 		n = evbuffer_write(c->c_out, c->c_fd);
@@ -297,18 +333,24 @@ conn_write_now(struct conn *c)
 		}
 		if (n == 0)
 			break;
+		c->c_wrote = 1;
+		progress = 1;
 	}
 	if (evbuffer_get_length(c->c_out) > 0) {
 		if (!c->c_writing) {
 			event_add(c->c_wev, NULL);
 			c->c_writing = 1;
-		}
+			conn_wtimer_arm(c);
+		} else if (progress)
+			conn_wtimer_arm(c);	/* it took some: renewed */
 		return (0);
 	}
 	if (c->c_writing) {
 		event_del(c->c_wev);
 		c->c_writing = 0;
 	}
+	if (c->c_wtimer != NULL)
+		evtimer_del(c->c_wtimer);
 	if (c->c_notify) {
 		c->c_notify = 0;
 		c->c_drain_cb(c, c->c_arg);

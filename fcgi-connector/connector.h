@@ -85,6 +85,10 @@ struct conn {
 	int			 c_dirty;	/* on the flush list */
 	int			 c_notify;	/* drain callback wanted */
 	int			 c_errno;	/* why CONN_ERROR */
+	int			 c_wrote;	/* the peer has taken a byte */
+	int			 c_deadline;	/* timeout not renewed by reads */
+	struct event		*c_wtimer;	/* output stuck this long */
+	int			 c_wtimeout_secs;
 	conn_cb			 c_read_cb;
 	conn_cb			 c_drain_cb;
 	conn_event_cb		 c_event_cb;
@@ -224,6 +228,8 @@ void		 conn_setcb(struct conn *, conn_cb, conn_cb, conn_event_cb,
 void		 conn_free(struct conn *);
 void		 conn_read_enable(struct conn *, int);
 void		 conn_set_timeout(struct conn *, int);
+void		 conn_set_deadline(struct conn *, int);
+void		 conn_set_write_timeout(struct conn *, int);
 void		 conn_notify_drain(struct conn *);
 size_t		 conn_output_len(struct conn *);
 
@@ -273,6 +279,7 @@ void		 pool_release(struct backend *, int);
 void		 pool_proc_gc(struct cproc *);
 void		 pool_proc_leaving(struct cproc *);
 void		 pool_proc_done(struct cproc *, int);
+void		 pool_proc_idle_slot(struct cproc *);
 void		 pool_dispatch(struct capp *);
 void		 pool_app_state(struct capp *, int, const char *);
 

@@ -264,6 +264,8 @@ front_new(struct listener *li, int fd, struct sockaddr_storage *ss)
 		free(f);
 		return;
 	}
+	/* A web server that takes none of our output holds an app too. */
+	conn_set_write_timeout(f->f_conn, cenv->c_client_timeout);
 	TAILQ_INSERT_TAIL(&cenv->c_fronts, f, f_entry);
 	cenv->c_nfronts++;
 	cenv->c_nfds++;
@@ -352,15 +354,14 @@ front_event_cb(struct conn *c, int what, void *arg)
 {
 	struct front	*f = arg;
 
-	(void)c;
 	if (what & CONN_TIMEOUT)
-		log_warnx("front %s: request not sent in full within %d s "
-		    "(client-timeout); connection closed", f->f_peer,
-		    cenv->c_client_timeout);
+		log_warnx("front %s: no progress sending a request or taking "
+		    "a response within %d s (client-timeout); connection "
+		    "closed", f->f_peer, cenv->c_client_timeout);
 	else if (f->f_nreqs > 0) {
 		if (what & CONN_ERROR)
 			log_info("front %s: %s with %d request(s) in flight; "
-			    "abandoned", f->f_peer, strerror(errno),
+			    "abandoned", f->f_peer, strerror(c->c_errno),
 			    f->f_nreqs);
 		else
 			log_info("front %s: closed by the web server with %d "
@@ -410,8 +411,11 @@ front_kick_cb(evutil_socket_t fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
-	if (f->f_closing && f->f_nreqs == 0 && conn_output_len(f->f_conn) == 0) {
-		front_free(f);
+	if (f->f_closing && f->f_nreqs == 0) {
+		if (conn_output_len(f->f_conn) == 0)
+			front_free(f);
+		else
+			front_wait_drain(f);
 		return;
 	}
 	front_process(f);
@@ -425,7 +429,8 @@ front_process(struct front *f)
 	const char		*errstr;
 	int			 rv = 0;
 
-	while (!f->f_paused && (rv = fcgi_record_next(in, &h, &errstr)) == 1) {
+	while (!f->f_paused && !(f->f_closing && f->f_nreqs == 0) &&
+	    (rv = fcgi_record_next(in, &h, &errstr)) == 1) {
 		if (front_record(f, &h, in) == -1) {
 			front_free(f);
 			return;
@@ -439,7 +444,7 @@ front_process(struct front *f)
 			front_wait_drain(f);
 		}
 	}
-	if (!f->f_paused && rv == -1) {
+	if (!f->f_paused && !(f->f_closing && f->f_nreqs == 0) && rv == -1) {
 		log_warnx("front %s: %s; connection closed", f->f_peer,
 		    errstr);
 		front_free(f);

@@ -63,7 +63,8 @@ pool_proc_done(struct cproc *p, int reason)
 {
 	struct proc_msg	 pm;
 
-	if (p->cp_done_told || !p->cp_up)
+	/* An external backend has no process to replace. */
+	if (p->cp_external || p->cp_done_told || !p->cp_up)
 		return;
 	p->cp_done_told = 1;
 	p->cp_retiring = 1;
@@ -72,6 +73,18 @@ pool_proc_done(struct cproc *p, int reason)
 	pm.pid = p->cp_pid;
 	pm.reason = reason;
 	parent_compose(IMSG_PROC_DONE, &pm, sizeof(pm));
+}
+
+/*
+ * A request left this process (ended, failed or abandoned and drained):
+ * one that has reached max-requests is replaced once it is idle.
+ */
+void
+pool_proc_idle_slot(struct cproc *p)
+{
+	p->cp_busy--;
+	if (p->cp_retiring && p->cp_busy == 0)
+		pool_proc_done(p, DONE_MAX_REQUESTS);
 }
 
 /* A process that is down is forgotten once nothing refers to it. */
@@ -243,7 +256,7 @@ pool_connect_result(const struct connect_res *res, int fd)
 		    res->app_id, res->pid);
 		if (fd != -1)
 			close(fd);
-		return;
+		return;		/* nothing was counted for it */
 	}
 	p->cp_pending--;
 	ca->ca_pending--;
@@ -477,18 +490,11 @@ pool_release(struct backend *b, int reusable)
 	struct cproc	*p = b->b_proc;
 	struct capp	*ca = p->cp_app;
 
-	/* max-requests: retire it, and have it replaced once idle. */
-	if (ca->ca_cfg.max_requests > 0 &&
-	    p->cp_requests >= (uint64_t)ca->ca_cfg.max_requests)
-		p->cp_retiring = 1;
 	if (reusable && p->cp_up && !p->cp_retiring && ca->ca_cfg.keep_conn) {
 		b->b_reused = 1;
 		TAILQ_INSERT_HEAD(&p->cp_idle, b, b_entry);
 		b->b_inpool = 1;
-	} else {
-		if (p->cp_retiring && p->cp_busy == 0)
-			pool_proc_done(p, DONE_MAX_REQUESTS);
+	} else
 		back_free(b);
-	}
 	pool_dispatch(ca);
 }

@@ -120,8 +120,9 @@ expect_eq limits-client-timeout-app-free hello \
     "$("$CLIENT" -s "$SOCK" -b -p FCGIPM_APP=recycle -T 3)"
 
 # buffer-size 256K: a web server that stops reading a 64 MiB response
-# holds the app back; the connector's memory stays bounded meanwhile,
-# and the whole response arrives once it reads again.
+# for a while (less than client-timeout) holds the app back; the
+# connector's memory stays bounded meanwhile, and the whole response
+# arrives once it reads again.
 CPID=$(connector_pid)
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$CPID/status"; }
 cat >"$WORK/slow.script" <<EOF
@@ -132,19 +133,29 @@ param 1 QUERY_STRING=size=67108864
 params 1
 stdin 1
 noread
-sleep 3000
+sleep 1500
 read
 wait-end 1 60000
 EOF
 before=$(rss)
 "$SCRIPT" -s "$SOCK" -T 90 "$WORK/slow.script" >"$WORK/slow.out" 2>&1 &
 SP=$!
-sleep 2
+sleep 1
 during=$(rss)
 wait $SP
 expect_match limits-slow-client-whole-response \
     '^end 1 proto 0 app 0 status 200 body 67108864 ' "$(cat "$WORK/slow.out")"
 check limits-slow-client-memory-bounded test $((during - before)) -lt 4096
 echo "# connector RSS $before KiB, $during KiB while the client did not read"
+
+# A web server that takes none of the response for client-timeout (2 s)
+# is cut off, and the app it held is free again.
+sed 's/^sleep 1500$/sleep 4000/' "$WORK/slow.script" >"$WORK/stuck.script"
+out=$("$SCRIPT" -s "$SOCK" -T 30 "$WORK/stuck.script" 2>&1)
+expect_match limits-nonreading-client-cut 'closed before END_REQUEST' "$out"
+check limits-nonreading-client-logged fcgipmd_log_has \
+    "taking a response within 2 s \(client-timeout\)"
+expect_eq limits-nonreading-client-app-free hello \
+    "$("$CLIENT" -s "$SOCK" -b -p FCGIPM_APP=big -T 5)"
 
 check_sanitizer_log limits-sanitizer-log
