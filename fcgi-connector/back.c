@@ -575,7 +575,10 @@ back_event_cb(struct conn *c, int what, void *arg)
 			front_resume(f);
 		return;
 	}
-	snprintf(why, sizeof(why), "%s", (what & CONN_EOF) ?
-	    "closed the connection" : "connection error");
+	if (what & CONN_EOF)
+		snprintf(why, sizeof(why), "closed the connection");
+	else
+		snprintf(why, sizeof(why), "connection error: %s",
+		    strerror(c->c_errno));
 	back_fail(req, 502, why);
 }

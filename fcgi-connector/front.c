@@ -22,8 +22,9 @@
  *
  * A front connection may carry several requests at once (multiplexed
  * request ids); its requests live on f_reqs.  A front is freed only by
- * its own callbacks (EOF, error, output drained while closing), never
- * from inside a request's completion, so callers may keep using it.
+ * its own callbacks (EOF, error, output drained while closing, and the
+ * deferred front_kick event), never from inside a request's completion
+ * or another front's work, so callers may keep using it.
  */
 
 #include <sys/types.h>
