@@ -19,7 +19,8 @@
  * any routing, so they answer also when every app process is busy.
  * The status is what the connector knows exactly: per app, processes
  * up, busy, queued, requests ended and errors it answered.  Its format
- * comes from QUERY_STRING: text (default), json, openmetrics.
+ * comes from QUERY_STRING: text (default), full (text with a line per
+ * process), json, openmetrics.
  */
 
 #include <sys/types.h>
@@ -34,6 +35,7 @@
 
 enum status_format {
 	STATUS_TEXT,
+	STATUS_FULL,
 	STATUS_JSON,
 	STATUS_OPENMETRICS
 };
@@ -44,6 +46,7 @@ struct app_figures {
 };
 
 static void	 app_figures(struct capp *, struct app_figures *);
+static void	 status_procs(struct evbuffer *, struct capp *);
 static void	 status_write(struct evbuffer *, enum status_format);
 
 static void
@@ -56,6 +59,27 @@ app_figures(struct capp *ca, struct app_figures *af)
 		if (p->cp_up)
 			af->up++;
 		af->busy += p->cp_busy;
+	}
+}
+
+/* One line per process (or external backend) of the app. */
+static void
+status_procs(struct evbuffer *b, struct capp *ca)
+{
+	struct cproc	*p;
+
+	TAILQ_FOREACH(p, &ca->ca_procs, cp_entry) {
+		if (p->cp_external)
+			evbuffer_add_printf(b, "  backend %s %s busy %d "
+			    "requests %llu\n", p->cp_name,
+			    p->cp_leaving ? "down" : "up", p->cp_busy,
+			    (unsigned long long)p->cp_requests);
+		else
+			evbuffer_add_printf(b, "  pid %d %s busy %d "
+			    "requests %llu\n", (int)p->cp_pid,
+			    !p->cp_up ? "gone" : p->cp_retiring ? "draining" :
+			    p->cp_busy > 0 ? "busy" : "idle", p->cp_busy,
+			    (unsigned long long)p->cp_requests);
 	}
 }
 
@@ -72,11 +96,14 @@ status_write(struct evbuffer *b, enum status_format fmt)
 		app_figures(ca, &af);
 		switch (fmt) {
 		case STATUS_TEXT:
+		case STATUS_FULL:
 			evbuffer_add_printf(b, "%s processes %d busy %d "
 			    "queued %d requests %llu errors %llu\n",
 			    ca->ca_cfg.name, af.up, af.busy, ca->ca_nqueued,
 			    (unsigned long long)ca->ca_requests,
 			    (unsigned long long)ca->ca_errors);
+			if (fmt == STATUS_FULL)
+				status_procs(b, ca);
 			break;
 		case STATUS_JSON:
 			evbuffer_add_printf(b, "%s{\"name\": \"%s\", "
@@ -139,7 +166,9 @@ status_request(struct request *req)
 		if (strcmp(query, "json") == 0) {
 			fmt = STATUS_JSON;
 			ctype = "application/json";
-		} else if (strcmp(query, "openmetrics") == 0) {
+		} else if (strcmp(query, "full") == 0)
+			fmt = STATUS_FULL;
+		else if (strcmp(query, "openmetrics") == 0) {
 			fmt = STATUS_OPENMETRICS;
 			ctype = "application/openmetrics-text; version=1.0.0; "
 			    "charset=utf-8";

@@ -93,6 +93,8 @@ wait $Q3
 expect_eq limits-ping pong "$("$CLIENT" -s "$SOCK" -b -p REQUEST_URI=/fcgipm-ping)"
 out=$("$CLIENT" -s "$SOCK" -b -p REQUEST_URI=/fcgipm-status)
 expect_match limits-status-text '^recycle processes 1 busy 0 queued 0 requests [0-9]+' "$out"
+out=$("$CLIENT" -s "$SOCK" -b -p "REQUEST_URI=/fcgipm-status?full")
+expect_match limits-status-full '^  pid [0-9]+ (idle|busy|draining) busy [0-9]+ requests [0-9]+$' "$out"
 out=$("$CLIENT" -s "$SOCK" -b -p "REQUEST_URI=/fcgipm-status?json")
 expect_match limits-status-json '^\{"apps": \[\{"name": "idle", "processes": 1,' "$out"
 out=$("$CLIENT" -s "$SOCK" -b -p "REQUEST_URI=/fcgipm-status?openmetrics")
