@@ -52,12 +52,6 @@ log_setverbose(int v)
 	log_verbose = v;
 }
 
-int
-log_getverbose(void)
-{
-	return (log_verbose);
-}
-
 /* Lines go through this function instead of stderr/syslog (connector). */
 void
 log_setsink(void (*sink)(int, const char *))

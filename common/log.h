@@ -34,7 +34,6 @@
 void	 log_init(int, int);
 void	 log_procinit(const char *);
 void	 log_setverbose(int);
-int	 log_getverbose(void);
 void	 log_setsink(void (*)(int, const char *));
 void	 log_emit(int, const char *);
 void	 log_warn(const char *, ...)

@@ -95,7 +95,6 @@ struct cfg_privsep {
 
 struct cfg_global {
 	uint64_t	 max_params;
-	int		 kill_timeout;
 	int		 verbose;
 	int		 client_timeout;
 	char		 ping_path[PROTO_PATH_MAX];	/* "": none */

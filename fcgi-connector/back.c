@@ -322,7 +322,6 @@ back_abandon(struct request *req)
 
 	b->b_req = NULL;
 	req->r_backend = NULL;
-	b->b_abandoned = 1;
 	conn_set_write_timeout(b->b_conn, 0);
 	/*
 	 * Half an upload: the app waits for a body that will not come.

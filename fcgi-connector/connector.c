@@ -248,7 +248,6 @@ parent_dispatch(int fd, short ev, void *arg)
 			cfg_listen(&imsg);
 			break;
 		case IMSG_CFG_DONE:
-			cenv->c_configured = 1;
 			log_debug("configured");
 			break;
 		case IMSG_PROC_UP:

@@ -140,14 +140,12 @@ struct backend {
 	int			 b_inpool;	/* on cp_idle */
 	int			 b_reused;	/* served before */
 	int			 b_paused;	/* reading stopped: front full */
-	int			 b_abandoned;	/* its request was abandoned */
 };
 
 enum req_state {
 	REQ_PARAMS = 1,		/* collecting PARAMS */
 	REQ_QUEUED,		/* waiting for a backend */
-	REQ_RELAY,		/* on a backend */
-	REQ_DONE		/* answered, waiting to be freed */
+	REQ_RELAY		/* on a backend (or being retried) */
 };
 
 struct request {
@@ -203,7 +201,6 @@ struct connector {
 	struct imsgbuf		 c_ibuf;
 	struct event		*c_iev;
 	short			 c_iev_flags;
-	int			 c_configured;
 	int			 c_stopping;
 	uint64_t		 c_max_params;
 	int			 c_client_timeout;	/* a request half sent */
@@ -257,7 +254,6 @@ struct evbuffer	*front_output(struct front *);
 int		 front_output_full(struct front *, size_t);
 void		 front_resume(struct front *);
 void		 front_wait_drain(struct front *);
-int		 fronts_busy(void);
 int		 fd_room(int);
 
 /* status.c */

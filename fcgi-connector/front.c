@@ -293,18 +293,6 @@ front_free(struct front *f)
 	connector_check_done();
 }
 
-/* Fronts with requests in flight (the connector drains them). */
-int
-fronts_busy(void)
-{
-	struct front	*f;
-	int		 n = 0;
-
-	TAILQ_FOREACH(f, &cenv->c_fronts, f_entry)
-		n += f->f_nreqs;
-	return (n);
-}
-
 struct evbuffer *
 front_output(struct front *f)
 {
@@ -506,7 +494,7 @@ front_record(struct front *f, struct fcgi_header *h, struct evbuffer *in)
 	case FCGI_STDIN:
 	case FCGI_DATA:
 		req = front_find(f, h->id);
-		if (req == NULL || req->r_state == REQ_DONE) {
+		if (req == NULL) {
 			/* Inactive id: ignored, as the spec says. */
 			evbuffer_drain(in, h->clen);
 			return (0);

@@ -172,7 +172,6 @@ app_spawn_more(struct app *app)
 		p->p_state = PROC_RUNNING;
 		TAILQ_INSERT_TAIL(&app->a_procs, p, p_entry);
 		app->a_nprocs++;
-		app->a_last_spawn = p->p_started;
 		outpipe_start(&p->p_out, p);
 		outpipe_start(&p->p_err, p);
 		evtimer_set(&p->p_killtimer, proc_kill_cb, p);

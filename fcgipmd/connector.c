@@ -177,7 +177,6 @@ connector_send_config(void)
 
 	memset(&g, 0, sizeof(g));
 	g.max_params = conf->c_max_params;
-	g.kill_timeout = conf->c_kill_timeout;
 	g.verbose = env->env_verbose;
 	g.client_timeout = conf->c_client_timeout;
 	if (conf->c_ping_path != NULL)

@@ -222,7 +222,6 @@ main(int argc, char *argv[])
 	apps_start();
 	log_info("fcgipmd started (%s)", conffile);
 	sd_notify_send("READY=1\nSTATUS=running");
-	e.env_ready = 1;
 
 	event_dispatch();
 

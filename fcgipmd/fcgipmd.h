@@ -95,7 +95,6 @@ struct app {
 	struct event		 a_timer;	/* next spawn */
 	int			 a_timer_set;
 	int			 a_told_available;	/* last APP_STATE sent */
-	struct timespec		 a_last_spawn;
 };
 TAILQ_HEAD(applist_rt, app);
 
@@ -133,7 +132,6 @@ struct fcgipmd {
 	int			 env_cquick;	/* quick deaths in a row */
 	struct event		 env_crestart;
 	struct event		 env_stoptimer;
-	int			 env_ready;	/* sd_notify READY sent */
 };
 
 extern struct fcgipmd	*env;
