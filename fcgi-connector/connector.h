@@ -257,10 +257,12 @@ void		 front_wait_drain(struct front *);
 int		 fd_room(int);
 
 /* status.c */
-int		 status_request(struct request *);
+int		 status_request(struct request *, const char *);
 
 /* route.c */
-struct capp	*route_request(struct request *, int *, const char **);
+void		 request_path(struct request *, char *, size_t);
+struct capp	*route_request(struct request *, const char *, int *,
+		    const char **);
 int		 params_get(struct request *, const char *, char *, size_t);
 
 /* pool.c */

@@ -33,6 +33,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -572,11 +573,11 @@ front_begin(struct front *f, uint16_t id, struct evbuffer *in)
 static void
 front_params(struct request *req, struct evbuffer *in, size_t clen)
 {
+	struct front	*f = req->r_front;
 	struct capp	*ca;
 	const char	*why;
+	char		 path[PATH_MAX];
 	int		 status;
-
-	struct front	*f = req->r_front;
 
 	if (clen > 0) {
 		/* Per request, and for all requests of the connection. */
@@ -596,9 +597,10 @@ front_params(struct request *req, struct evbuffer *in, size_t clen)
 		return;
 	}
 	/* The empty record: the parameters are complete. */
-	if (status_request(req))
+	request_path(req, path, sizeof(path));
+	if (status_request(req, path))
 		return;		/* answered here */
-	if ((ca = route_request(req, &status, &why)) == NULL) {
+	if ((ca = route_request(req, path, &status, &why)) == NULL) {
 		log_warnx("front %s: %s", req->r_front->f_peer, why);
 		front_request_error(req, status, why);
 		return;

@@ -128,17 +128,33 @@ route_uri(const char *path)
 	return (best);
 }
 
+/*
+ * The request's path, for status-path, ping-path and match uri: that
+ * of REQUEST_URI (without its query), else SCRIPT_NAME, else "".
+ */
+void
+request_path(struct request *req, char *path, size_t len)
+{
+	if (params_get(req, "REQUEST_URI", path, len) < 0 &&
+	    params_get(req, "SCRIPT_NAME", path, len) < 0)
+		path[0] = '\0';
+	path[strcspn(path, "?")] = '\0';
+}
+
+/* path: from request_path() */
 struct capp *
-route_request(struct request *req, int *status, const char **why)
+route_request(struct request *req, const char *path, int *status,
+    const char **why)
 {
 	static char	 msg[PATH_MAX + 128];
-	char		 val[PATH_MAX], norm[PATH_MAX], path[PATH_MAX];
+	char		 val[PATH_MAX], norm[PATH_MAX], script[PATH_MAX];
 	struct capp	*ca;
-	int		 n;
+	int		 n, have_script;
 
 	*status = 404;
-	if (params_get(req, "SCRIPT_FILENAME", val, sizeof(val)) >= 0)
-		str_printable(req->r_script, val, sizeof(req->r_script));
+	if ((have_script = params_get(req, "SCRIPT_FILENAME", script,
+	    sizeof(script)) >= 0))
+		str_printable(req->r_script, script, sizeof(req->r_script));
 
 	if (req->r_front->f_listener->li_cfg.has_app)
 		return (capp_find_id(req->r_front->f_listener->li_cfg.app_id));
@@ -153,15 +169,10 @@ route_request(struct request *req, int *status, const char **why)
 		return (NULL);
 	}
 
-	if (params_get(req, "SCRIPT_FILENAME", val, sizeof(val)) >= 0 &&
-	    script_normalize(val, norm, sizeof(norm)) == 0 &&
+	if (have_script && script_normalize(script, norm, sizeof(norm)) == 0 &&
 	    (ca = route_script(norm)) != NULL)
 		return (ca);
 
-	if (params_get(req, "REQUEST_URI", path, sizeof(path)) < 0 &&
-	    params_get(req, "SCRIPT_NAME", path, sizeof(path)) < 0)
-		path[0] = '\0';
-	path[strcspn(path, "?")] = '\0';
 	if (path[0] != '\0' && (ca = route_uri(path)) != NULL)
 		return (ca);
 

@@ -25,7 +25,6 @@
 
 #include <sys/types.h>
 
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -130,29 +129,16 @@ status_write(struct evbuffer *b, enum status_format fmt)
 		evbuffer_add_printf(b, "# EOF\n");
 }
 
-/* The request's path: REQUEST_URI without its query, else SCRIPT_NAME. */
-static int
-request_path(struct request *req, char *path, size_t len)
-{
-	if (params_get(req, "REQUEST_URI", path, len) < 0 &&
-	    params_get(req, "SCRIPT_NAME", path, len) < 0)
-		return (-1);
-	path[strcspn(path, "?")] = '\0';
-	return (0);
-}
-
-/* Answer ping-path or status-path here: 1 if answered. */
+/* Answer ping-path or status-path (path: the request's) here: 1 if so. */
 int
-status_request(struct request *req)
+status_request(struct request *req, const char *path)
 {
 	struct evbuffer		*b;
 	enum status_format	 fmt = STATUS_TEXT;
-	char			 path[PATH_MAX], query[64];
+	char			 query[64];
 	const char		*ctype = "text/plain";
 
-	if (cenv->c_ping_path[0] == '\0' && cenv->c_status_path[0] == '\0')
-		return (0);
-	if (request_path(req, path, sizeof(path)) == -1)
+	if (path[0] == '\0')
 		return (0);
 	if (cenv->c_ping_path[0] != '\0' &&
 	    strcmp(path, cenv->c_ping_path) == 0) {
