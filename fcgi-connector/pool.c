@@ -44,7 +44,9 @@ static void	 connect_ask(struct cproc *);
 static void	 queue_timeout_cb(evutil_socket_t, short, void *);
 static void	 queue_arm_timer(struct request *);
 static int	 app_has_up_proc(struct capp *);
+static int	 app_can_serve(struct capp *);
 static void	 app_refuse(struct request *);
+static void	 app_refuse_queue(struct capp *);
 
 static struct cproc *
 proc_find(struct capp *ca, pid_t pid)
@@ -147,19 +149,14 @@ void
 pool_backend_down(struct cproc *p, int error)
 {
 	struct capp	*ca = p->cp_app;
-	struct request	*req;
 
 	if (!p->cp_leaving)
 		log_warnx("external %s: backend %s: %s; skipped for %d s",
 		    ca->ca_cfg.name, p->cp_name, strerror(error),
 		    BACKEND_DOWN_MS / 1000);
 	proc_pause(p, BACKEND_DOWN_MS);
-	if (app_has_up_proc(ca))
-		return;
-	while ((req = TAILQ_FIRST(&ca->ca_queue)) != NULL) {
-		pool_unqueue(req);
-		app_refuse(req);
-	}
+	if (!app_can_serve(ca))
+		app_refuse_queue(ca);
 }
 
 void
@@ -343,6 +340,31 @@ app_has_up_proc(struct capp *ca)
 	return (0);
 }
 
+/*
+ * Should requests to the app wait?  Not when no process could take
+ * them and none is coming: a static app backing off (the parent says
+ * so), an external server whose every backend is down.
+ */
+static int
+app_can_serve(struct capp *ca)
+{
+	if (ca->ca_cfg.type != APP_EXTERNAL && !ca->ca_unavailable)
+		return (1);
+	return (app_has_up_proc(ca));
+}
+
+/* The app cannot serve: every request waiting for it gets 503 now. */
+static void
+app_refuse_queue(struct capp *ca)
+{
+	struct request	*req;
+
+	while ((req = TAILQ_FIRST(&ca->ca_queue)) != NULL) {
+		pool_unqueue(req);
+		app_refuse(req);
+	}
+}
+
 static void
 app_refuse(struct request *req)
 {
@@ -367,16 +389,10 @@ app_refuse(struct request *req)
 void
 pool_app_state(struct capp *ca, int available, const char *reason)
 {
-	struct request	*req;
-
 	ca->ca_unavailable = !available;
 	strlcpy(ca->ca_reason, reason, sizeof(ca->ca_reason));
-	if (available || app_has_up_proc(ca))
-		return;
-	while ((req = TAILQ_FIRST(&ca->ca_queue)) != NULL) {
-		pool_unqueue(req);
-		app_refuse(req);
-	}
+	if (!app_can_serve(ca))
+		app_refuse_queue(ca);
 }
 
 /* A queued request waits connect-timeout at most. */
@@ -406,8 +422,7 @@ pool_submit(struct request *req)
 	struct backend	*b;
 	int		 waiting;
 
-	if ((ca->ca_unavailable || ca->ca_cfg.type == APP_EXTERNAL) &&
-	    !app_has_up_proc(ca)) {
+	if (!app_can_serve(ca)) {
 		app_refuse(req);
 		return;
 	}
@@ -440,7 +455,7 @@ pool_requeue(struct request *req)
 {
 	struct capp	*ca = req->r_app;
 
-	if (ca->ca_cfg.type == APP_EXTERNAL && !app_has_up_proc(ca)) {
+	if (!app_can_serve(ca)) {
 		app_refuse(req);
 		return;
 	}
