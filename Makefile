@@ -32,7 +32,8 @@ endif
 ALL_CFLAGS = $(CFLAGS) $(WARN) $(PKG_CFLAGS) -Icommon -Ifcgipmd \
 	-DLIBEXECDIR='"$(LIBEXECDIR)"' -D_GNU_SOURCE -MMD -MP
 
-COMMON_SRCS = common/log.c common/imsg.c common/fcgi.c common/util.c
+COMMON_SRCS = common/log.c common/imsg.c common/imsgev.c common/fcgi.c \
+	common/util.c
 FCGIPMD_SRCS = fcgipmd/fcgipmd.c fcgipmd/config.c fcgipmd/parse.c \
 	fcgipmd/listen.c fcgipmd/spawn.c fcgipmd/app.c fcgipmd/connector.c
 CONNECTOR_SRCS = fcgi-connector/connector.c fcgi-connector/sandbox.c \

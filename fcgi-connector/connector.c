@@ -98,7 +98,8 @@ main(int argc, char *argv[])
 
 	log_init(1, LOG_DAEMON);
 	log_procinit("connector");
-	imsgbuf_init(&c.c_ibuf, CONNECTOR_FD, IMSGBUF_FDPASS);
+	imsgev_init(&c.c_iev, NULL, CONNECTOR_FD, IMSGBUF_FDPASS,
+	    parent_dispatch, NULL);
 	parent_read_privsep(&ps);
 	log_setverbose(ps.verbose);
 	log_setsink(log_to_parent);
@@ -110,13 +111,13 @@ main(int argc, char *argv[])
 	signal(SIGTERM, SIG_DFL);
 	if ((c.c_base = event_base_new()) == NULL)
 		fatalx("event_base_new");
+	c.c_iev.base = c.c_base;
 	fd_count_start();
 
 	sandbox_enter(&ps);
 
 	if (fd_set_nonblock(CONNECTOR_FD) == -1)
 		fatal("nonblock");
-	c.c_iev_flags = 0;
 	parent_event_update();
 	event_base_dispatch(c.c_base);
 	return (0);
@@ -131,11 +132,11 @@ parent_read_privsep(struct cfg_privsep *ps)
 	int		 rv;
 
 	for (;;) {
-		if ((rv = imsg_get(&cenv->c_ibuf, &imsg)) == -1)
+		if ((rv = imsg_get(&cenv->c_iev.ibuf, &imsg)) == -1)
 			fatalx("malformed message from the parent");
 		if (rv == 1)
 			break;
-		if ((n = imsgbuf_read(&cenv->c_ibuf)) == -1) {
+		if ((n = imsgbuf_read(&cenv->c_iev.ibuf)) == -1) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			fatal("read from the parent");
@@ -161,7 +162,7 @@ log_to_parent(int pri, const char *line)
 	iov[1].iov_len = strnlen(line, 4000) + 1;
 	if (iov[1].iov_len == 4001)
 		iov[1].iov_len = 4000;	/* the parent wants a NUL inside */
-	if (imsg_composev(&cenv->c_ibuf, IMSG_LOG, 0, 0, -1, iov, 2) == 0 &&
+	if (imsg_composev(&cenv->c_iev.ibuf, IMSG_LOG, 0, 0, -1, iov, 2) == 0 &&
 	    cenv->c_base != NULL)
 		parent_event_update();
 }
@@ -169,7 +170,7 @@ log_to_parent(int pri, const char *line)
 void
 parent_compose(uint32_t type, const void *data, size_t len)
 {
-	if (imsg_compose(&cenv->c_ibuf, type, 0, 0, -1, data, len) == -1)
+	if (imsg_compose(&cenv->c_iev.ibuf, type, 0, 0, -1, data, len) == -1)
 		fatal("%s", __func__);
 	parent_event_update();
 }
@@ -177,25 +178,14 @@ parent_compose(uint32_t type, const void *data, size_t len)
 static void
 parent_event_update(void)
 {
-	short	 flags = EV_READ;
-
-	if (imsgbuf_queued(&cenv->c_ibuf) > 0)
-		flags |= EV_WRITE;
-	if (flags == cenv->c_iev_flags)
-		return;
-	if (cenv->c_iev != NULL)
-		event_free(cenv->c_iev);
-	cenv->c_iev = event_new(cenv->c_base, CONNECTOR_FD,
-	    flags | EV_PERSIST, parent_dispatch, NULL);
-	if (cenv->c_iev == NULL || event_add(cenv->c_iev, NULL) == -1)
+	if (imsgev_update(&cenv->c_iev) == -1)
 		fatalx("%s: event", __func__);
-	cenv->c_iev_flags = flags;
 }
 
 static void
 parent_dispatch(int fd, short ev, void *arg)
 {
-	struct imsgbuf	*ibuf = &cenv->c_ibuf;
+	struct imsgbuf	*ibuf = &cenv->c_iev.ibuf;
 	struct imsg	 imsg;
 	ssize_t		 n;
 	int		 rv;
@@ -463,6 +453,6 @@ connector_check_done(void)
 		return;
 	log_debug("drained, exiting");
 	/* Let the parent have our last log lines. */
-	(void)imsgbuf_flush(&cenv->c_ibuf);
+	(void)imsgbuf_flush(&cenv->c_iev.ibuf);
 	exit(0);
 }

@@ -48,6 +48,7 @@
 
 #include "fcgi.h"
 #include "imsg.h"
+#include "imsgev.h"
 #include "proto.h"
 
 #define REPLAY_MAX		(64 * 1024)	/* request bytes kept for a retry */
@@ -198,9 +199,7 @@ TAILQ_HEAD(frontlist, front);
 struct connector {
 	struct event_base	*c_base;
 	pid_t			 c_ppid;	/* fcgipmd */
-	struct imsgbuf		 c_ibuf;
-	struct event		*c_iev;
-	short			 c_iev_flags;
+	struct imsgev		 c_iev;		/* to the parent */
 	int			 c_stopping;
 	uint64_t		 c_max_params;
 	int			 c_client_timeout;	/* a request half sent */

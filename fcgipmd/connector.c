@@ -129,9 +129,9 @@ connector_start(void)
 	(void)fd_set_nonblock(sp[0]);
 	env->env_cpid = pid;
 	clock_gettime(CLOCK_MONOTONIC, &env->env_cstarted);
-	imsgbuf_init(&env->env_ibuf, sp[0], IMSGBUF_FDPASS);
-	env->env_ibuf_ok = 1;
-	env->env_iev_flags = 0;
+	imsgev_init(&env->env_iev, env->env_base, sp[0], IMSGBUF_FDPASS,
+	    connector_dispatch, NULL);
+	connector_event_update();
 	log_debug("connector[%d]: started", pid);
 	connector_send_config();
 }
@@ -139,12 +139,12 @@ connector_start(void)
 static void
 connector_compose(uint32_t type, int fd, const void *data, size_t len)
 {
-	if (!env->env_ibuf_ok) {
+	if (!imsgev_active(&env->env_iev)) {
 		if (fd != -1)
 			close(fd);
 		return;
 	}
-	if (imsg_compose(&env->env_ibuf, type, 0, 0, fd, data, len) == -1)
+	if (imsg_compose(&env->env_iev.ibuf, type, 0, 0, fd, data, len) == -1)
 		log_warn("%s: imsg type %u", __func__, type);
 	connector_event_update();
 }
@@ -336,46 +336,29 @@ connector_kill(void)
 static void
 connector_event_update(void)
 {
-	short	 flags = EV_READ;
-
-	if (!env->env_ibuf_ok)
-		return;
-	if (imsgbuf_queued(&env->env_ibuf) > 0)
-		flags |= EV_WRITE;
-	if (flags == env->env_iev_flags)
-		return;
-	if (env->env_iev_flags != 0)
-		event_del(&env->env_iev);
-	event_set(&env->env_iev, env->env_ibuf.fd, flags, connector_dispatch,
-	    NULL);
-	event_add(&env->env_iev, NULL);
-	env->env_iev_flags = flags;
+	if (imsgev_update(&env->env_iev) == -1)
+		fatalx("%s: event", __func__);
 }
 
 static void
 connector_close_channel(void)
 {
-	if (!env->env_ibuf_ok)
+	if (!imsgev_active(&env->env_iev))
 		return;
-	if (env->env_iev_flags != 0)
-		event_del(&env->env_iev);
-	env->env_iev_flags = 0;
-	close(env->env_ibuf.fd);
-	imsgbuf_clear(&env->env_ibuf);
-	env->env_ibuf_ok = 0;
+	close(env->env_iev.ibuf.fd);
+	imsgev_clear(&env->env_iev);
 }
 
 static void
 connector_dispatch(int fd, short ev, void *arg)
 {
-	struct imsgbuf	*ibuf = &env->env_ibuf;
+	struct imsgbuf	*ibuf = &env->env_iev.ibuf;
 	struct imsg	 imsg;
 	ssize_t		 n;
 	int		 rv;
 
 	(void)fd;
 	(void)arg;
-	env->env_iev_flags = 0;		/* one-shot event */
 	if (ev & EV_WRITE) {
 		if (imsgbuf_write(ibuf) == -1 && errno != EPIPE) {
 			log_warn("connector: write");
@@ -420,7 +403,7 @@ connector_dispatch(int fd, short ev, void *arg)
 			goto bad;
 		}
 		imsg_free(&imsg);
-		if (!env->env_ibuf_ok)
+		if (!imsgev_active(&env->env_iev))
 			return;
 	}
 	if (rv == -1) {

@@ -205,7 +205,7 @@ main(int argc, char *argv[])
 		e.env_pidfile = NULL;
 
 	setproctitle("parent");
-	event_init();
+	e.env_base = event_init();
 	signal(SIGPIPE, SIG_IGN);
 	signal_set(&ev_sigchld, SIGCHLD, signal_cb, NULL);
 	signal_set(&ev_sigterm, SIGTERM, signal_cb, NULL);

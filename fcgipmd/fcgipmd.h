@@ -36,6 +36,7 @@
 
 #include "config.h"
 #include "imsg.h"
+#include "imsgev.h"
 #include "proto.h"
 
 #define FAILED_START_SECS	10	/* died sooner without serving: failed */
@@ -109,6 +110,7 @@ struct listener {
 TAILQ_HEAD(listenerlist, listener);
 
 struct fcgipmd {
+	struct event_base	*env_base;
 	struct config		*env_conf;
 	const char		*env_conffile;
 	int			 env_debug;
@@ -124,10 +126,7 @@ struct fcgipmd {
 
 	/* the connector */
 	pid_t			 env_cpid;
-	struct imsgbuf		 env_ibuf;
-	int			 env_ibuf_ok;
-	struct event		 env_iev;
-	short			 env_iev_flags;
+	struct imsgev		 env_iev;	/* to the connector */
 	struct timespec		 env_cstarted;
 	int			 env_cquick;	/* quick deaths in a row */
 	struct event		 env_crestart;
