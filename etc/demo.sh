@@ -26,8 +26,8 @@ trap 'wait $DEMO_PID 2>/dev/null; cleanup; exit 0' INT TERM
 mkdir -p "$WORK/bin"
 cp "$APPS/echo" "$WORK/bin/echo"
 
-# The upstream of etc/nginx/fcgipmd-upstream.conf, on the demo's socket.
-NGINX_HTTP="upstream fcgipmd { server unix:$WORK/fcgi.sock; keepalive 32; }"
+# etc/nginx/fcgipmd-upstream.conf, on the demo's socket.
+NGINX_HTTP=$(nginx_fcgipmd_upstream "$WORK/fcgi.sock")
 start_nginx "$PORT" "include $TOP/etc/nginx/fcgipmd-location.conf;" || exit 1
 
 cat <<EOT

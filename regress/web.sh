@@ -291,3 +291,10 @@ spawn_app() {
 	cat "$SPAWN_LOG" >&2
 	return 1
 }
+
+# nginx_fcgipmd_upstream SOCKET: the shipped etc/nginx/fcgipmd-upstream.conf
+# with its socket path replaced, for NGINX_HTTP.
+nginx_fcgipmd_upstream() {
+	sed "s|unix:/run/fcgipmd/fcgi.sock|unix:$1|" \
+	    "$TOP/etc/nginx/fcgipmd-upstream.conf"
+}

@@ -127,11 +127,7 @@ if ! have_cmd nginx; then
 elif ! nginx -V 2>&1 | grep -q http_auth_request; then
 	skip authorizer-nginx "nginx is built without http_auth_request_module"
 else
-	NGINX_HTTP="
-	upstream fcgipmd {
-		server unix:$SOCK;
-		keepalive 8;
-	}"
+	NGINX_HTTP=$(nginx_fcgipmd_upstream "$SOCK")
 	WEB=$(free_port)
 	if ! start_nginx "$WEB" "
 		include $TOP/etc/nginx/fcgipmd-auth-request.conf;"; then

@@ -19,11 +19,7 @@ $(echo_app echo)"; then
 	exit 0
 fi
 
-NGINX_HTTP="
-	upstream fcgipmd {
-		server unix:$SOCK;
-		keepalive 8;
-	}"
+NGINX_HTTP=$(nginx_fcgipmd_upstream "$SOCK")
 WEB=$(free_port)
 if ! start_nginx "$WEB" "
 		include $TOP/etc/nginx/fcgipmd-location.conf;

@@ -28,11 +28,7 @@ app \"php\" {
 	exit 0
 fi
 
-NGINX_HTTP="
-	upstream fcgipmd {
-		server unix:$SOCK;
-		keepalive 8;
-	}"
+NGINX_HTTP=$(nginx_fcgipmd_upstream "$SOCK")
 WEB=$(free_port)
 if ! start_nginx "$WEB" "
 		location /php/ {
