@@ -33,20 +33,25 @@ ALL_CFLAGS = $(CFLAGS) $(WARN) $(PKG_CFLAGS) -Icommon -Ifcgipmd \
 	-DLIBEXECDIR='"$(LIBEXECDIR)"' -D_GNU_SOURCE -MMD -MP
 
 COMMON_SRCS = common/log.c common/imsg.c common/imsgev.c common/fcgi.c \
-	common/util.c
+	common/util.c common/status.c
 FCGIPMD_SRCS = fcgipmd/fcgipmd.c fcgipmd/config.c fcgipmd/parse.c \
-	fcgipmd/listen.c fcgipmd/spawn.c fcgipmd/app.c fcgipmd/connector.c
+	fcgipmd/listen.c fcgipmd/spawn.c fcgipmd/app.c fcgipmd/connector.c \
+	fcgipmd/control.c fcgipmd/reload.c fcgipmd/stats.c
 CONNECTOR_SRCS = fcgi-connector/connector.c fcgi-connector/sandbox.c \
 	fcgi-connector/front.c fcgi-connector/back.c fcgi-connector/route.c \
 	fcgi-connector/pool.c fcgi-connector/conn.c fcgi-connector/status.c
+FCGIPMCTL_SRCS = fcgipmctl/fcgipmctl.c
 
 COMMON_OBJS = $(COMMON_SRCS:%.c=$(O)/%.o)
 FCGIPMD_OBJS = $(FCGIPMD_SRCS:%.c=$(O)/%.o)
 CONNECTOR_OBJS = $(CONNECTOR_SRCS:%.c=$(O)/%.o)
+FCGIPMCTL_OBJS = $(FCGIPMCTL_SRCS:%.c=$(O)/%.o)
 
-PROGS	= $(O)/fcgipmd/fcgipmd $(O)/fcgi-connector/fcgi-connector
+PROGS	= $(O)/fcgipmd/fcgipmd $(O)/fcgi-connector/fcgi-connector \
+	  $(O)/fcgipmctl/fcgipmctl
 
-UNIT_TESTS = $(O)/regress/unit/test_imsg $(O)/regress/unit/test_fcgi
+UNIT_TESTS = $(O)/regress/unit/test_imsg $(O)/regress/unit/test_fcgi \
+	$(O)/regress/unit/test_status
 TEST_APPS = $(O)/regress/apps/echo
 TEST_TOOLS = $(O)/regress/tools/fcgi-client $(O)/regress/tools/idleconns $(O)/regress/tools/fcgi-script
 
@@ -70,6 +75,9 @@ $(O)/fcgipmd/fcgipmd: $(FCGIPMD_OBJS) $(COMMON_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(O)/fcgi-connector/fcgi-connector: $(CONNECTOR_OBJS) $(COMMON_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(O)/fcgipmctl/fcgipmctl: $(FCGIPMCTL_OBJS) $(COMMON_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # --- tests
@@ -109,14 +117,16 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(O)/fcgipmd/fcgipmd $(DESTDIR)$(SBINDIR)/fcgipmd
+	install -m 0755 $(O)/fcgipmctl/fcgipmctl $(DESTDIR)$(SBINDIR)/fcgipmctl
 	install -m 0755 $(O)/fcgi-connector/fcgi-connector \
 	    $(DESTDIR)$(LIBEXECDIR)/fcgi-connector
 	install -m 0644 fcgipmd/fcgipmd.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 fcgipmd/fcgipmd.8 fcgi-connector/fcgi-connector.8 \
-	    $(DESTDIR)$(MANDIR)/man8/
+	    fcgipmctl/fcgipmctl.8 $(DESTDIR)$(MANDIR)/man8/
 
 clean:
-	rm -f $(COMMON_OBJS) $(FCGIPMD_OBJS) $(CONNECTOR_OBJS) $(PROGS)
+	rm -f $(COMMON_OBJS) $(FCGIPMD_OBJS) $(CONNECTOR_OBJS) \
+	    $(FCGIPMCTL_OBJS) $(PROGS)
 	rm -f $(UNIT_TESTS) $(TEST_APPS) $(TEST_TOOLS) fcgipmd/parse.c
 	find . -name '*.d' -not -path './.git/*' -delete
 	rm -rf build-asan regress/work

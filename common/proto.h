@@ -26,6 +26,21 @@
  * processes come and go.  The connector asks for backend connections
  * with CONNECT; the parent answers CONNECT_RESULT with the fd or an
  * errno.  The connector's log lines travel as LOG.
+ *
+ * Reload: CFG_RELOAD, then GLOBAL, every APP and MATCH of the new
+ * configuration (an app keeps its id while it is unchanged in kind),
+ * LISTEN for new listeners, LISTEN_CLOSE for removed ones, CFG_DONE:
+ * the connector switches its routing at CFG_DONE, at once; apps it was
+ * not told about again serve what they have queued, then go quiet.
+ *
+ * Replacing a process gracefully: the parent starts the new one
+ * (PROC_UP), then PROC_RETIRE for the old; the connector gives the old
+ * one no new request (unless the app has no other), and once it has
+ * none in flight answers PROC_DONE (DONE_RETIRED): then the parent
+ * stops it.
+ *
+ * Status: the parent asks STATS_REQUEST; the connector answers one
+ * STATS_APP per app, one STATS_PROC per process, then STATS_END.
  */
 
 #ifndef PROTO_H
@@ -82,6 +97,17 @@ enum imsg_type {
 
 	/* parent -> connector: stop accepting, drain, exit */
 	IMSG_SHUTDOWN,		/* empty */
+
+	/* parent -> connector: run-time changes */
+	IMSG_CFG_RELOAD,	/* empty: a new configuration follows */
+	IMSG_LISTEN_CLOSE,	/* uint32_t listener id */
+	IMSG_PROC_RETIRE,	/* struct proc_msg: drain, then PROC_DONE */
+
+	/* parent <-> connector: figures for fcgipmctl */
+	IMSG_STATS_REQUEST,	/* uint32_t token */
+	IMSG_STATS_APP,		/* struct stats_app */
+	IMSG_STATS_PROC,	/* struct stats_proc */
+	IMSG_STATS_END,		/* uint32_t token */
 
 	IMSG_TYPE_MAX
 };
@@ -142,21 +168,58 @@ struct cfg_listen {
 enum proc_done_reason {
 	DONE_MAX_REQUESTS = 1,
 	DONE_IDLE_TIMEOUT,
-	DONE_REQUEST_TIMEOUT
+	DONE_REQUEST_TIMEOUT,
+	DONE_RETIRED		/* answer to PROC_RETIRE: drained */
 };
 
 struct proc_msg {
 	uint32_t	 app_id;
 	pid_t		 pid;		/* external: backend number, from 1 */
 	int		 reason;	/* PROC_DONE: enum proc_done_reason */
-	char		 name[128];	/* PROC_UP of a backend: its address */
+	char		 name[128];	/* PROC_UP: a backend's address, or
+					   how the process it replaced ended */
 };
 
-/* Whether requests to an app should wait for a process, and why not. */
+/*
+ * What the parent knows of an app, for the status page: whether
+ * requests should wait for a process (not in back-off, stopped or
+ * refused: then 503 at once), and the figures only it has.
+ */
 struct app_state_msg {
 	uint32_t	 app_id;
-	int		 available;	/* 0: in back-off, stopped, refused */
+	int		 available;
+	int		 wanted;	/* processes */
+	int		 restarts;
+	char		 state[16];	/* running starting backoff ... */
+	char		 user[32];
+	char		 group[32];
 	char		 reason[256];
+};
+
+#define STATS_NCODES		8	/* = ST_NCODES (status.h) */
+#define STATS_NBUCKETS		12	/* = ST_NBUCKETS */
+
+struct stats_app {
+	uint32_t	 token;
+	uint32_t	 app_id;
+	int		 busy;
+	int		 queued;
+	uint64_t	 requests;
+	uint64_t	 errors;
+	uint64_t	 responses[STATS_NCODES];
+	uint64_t	 buckets[STATS_NBUCKETS];
+	double		 duration_sum;
+	uint64_t	 duration_count;
+};
+
+struct stats_proc {
+	uint32_t	 token;
+	uint32_t	 app_id;
+	pid_t		 pid;		/* external: backend number */
+	int		 up;		/* external: not marked down */
+	int		 busy;
+	int		 draining;
+	uint64_t	 requests;
 };
 
 struct connect_req {

@@ -43,7 +43,8 @@ Its log follows; Ctrl-C stops fcgipmd (gracefully) and nginx.
 
 EOT
 "$FCGIPMD" -d -f "$TOP/etc/fcgipmd.conf" -D rundir="$WORK/run" \
-    -D fcgisock="$WORK/fcgi.sock" -D echo="$WORK/bin/echo" \
+    -D fcgisock="$WORK/fcgi.sock" -D ctlsock="$WORK/ctl.sock" \
+    -D echo="$WORK/bin/echo" \
     -D webgroup="$WEB_GROUP" &
 DEMO_PID=$!
 track $DEMO_PID

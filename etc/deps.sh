@@ -6,7 +6,8 @@
 PKGS="build-essential pkg-config byacc libbsd-dev libevent-dev libcap-dev
 libseccomp-dev nginx apache2 libapache2-mod-fcgid libfcgi-dev libfcgi-bin
 spawn-fcgi php-cgi php-fpm
-curl wrk mandoc procps"
+curl wrk mandoc procps
+systemd python3-prometheus-client"
 
 # The connector's own unprivileged user (the "user" default).
 ensure_user() {

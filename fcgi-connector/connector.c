@@ -53,6 +53,10 @@ static void	 log_to_parent(int, const char *);
 static void	 cfg_app(struct imsg *);
 static void	 cfg_match(struct imsg *);
 static void	 cfg_listen(struct imsg *);
+static void	 cfg_reload_start(void);
+static void	 cfg_reload_done(void);
+static void	 matches_free(struct capp_matches *);
+static uint32_t	 imsg_get_u32(struct imsg *, const char *);
 static void	 proc_msg(struct imsg *);
 static void	 connect_result(struct imsg *);
 static void	 shutdown_start(void);
@@ -238,10 +242,19 @@ parent_dispatch(int fd, short ev, void *arg)
 			cfg_listen(&imsg);
 			break;
 		case IMSG_CFG_DONE:
+			if (cenv->c_reloading)
+				cfg_reload_done();
 			log_debug("configured");
+			break;
+		case IMSG_CFG_RELOAD:
+			cfg_reload_start();
+			break;
+		case IMSG_LISTEN_CLOSE:
+			listener_close(imsg_get_u32(&imsg, "LISTEN_CLOSE"));
 			break;
 		case IMSG_PROC_UP:
 		case IMSG_PROC_DOWN:
+		case IMSG_PROC_RETIRE:
 			proc_msg(&imsg);
 			break;
 		case IMSG_APP_STATE: {
@@ -250,11 +263,18 @@ parent_dispatch(int fd, short ev, void *arg)
 
 			if (imsg_get_data(&imsg, &as, sizeof(as)) == -1 ||
 			    !str_bounded(as.reason, sizeof(as.reason)) ||
+			    !str_bounded(as.state, sizeof(as.state)) ||
+			    !str_bounded(as.user, sizeof(as.user)) ||
+			    !str_bounded(as.group, sizeof(as.group)) ||
 			    (ca = capp_find_id(as.app_id)) == NULL)
 				fatalx("bad APP_STATE");
-			pool_app_state(ca, as.available, as.reason);
+			pool_app_state(ca, &as);
 			break;
 		}
+		case IMSG_STATS_REQUEST:
+			status_stats_reply(imsg_get_u32(&imsg,
+			    "STATS_REQUEST"));
+			break;
 		case IMSG_CONNECT_RESULT:
 			connect_result(&imsg);
 			break;
@@ -327,28 +347,108 @@ capp_find_name(const char *name, size_t len)
 	struct capp	*ca;
 
 	TAILQ_FOREACH(ca, &cenv->c_apps, ca_entry)
-		if (strlen(ca->ca_cfg.name) == len &&
+		if (!ca->ca_removed && strlen(ca->ca_cfg.name) == len &&
 		    memcmp(ca->ca_cfg.name, name, len) == 0)
 			return (ca);
 	return (NULL);
 }
 
+static uint32_t
+imsg_get_u32(struct imsg *imsg, const char *what)
+{
+	uint32_t	 v;
+
+	if (imsg_get_data(imsg, &v, sizeof(v)) == -1)
+		fatalx("bad %s", what);
+	return (v);
+}
+
+/*
+ * A new app, or during a reload new settings for one we have (same
+ * id: its processes, queue and figures stay).
+ */
 static void
 cfg_app(struct imsg *imsg)
 {
+	struct cfg_app	 cfg;
 	struct capp	*ca;
 
+	if (imsg_get_data(imsg, &cfg, sizeof(cfg)) == -1 ||
+	    !str_bounded(cfg.name, sizeof(cfg.name)) ||
+	    cfg.concurrency < 1 || cfg.queue_depth < 0)
+		fatalx("bad CFG_APP");
+	if ((ca = capp_find_id(cfg.id)) != NULL) {
+		if (!cenv->c_reloading || ca->ca_seen || ca->ca_removed ||
+		    strcmp(ca->ca_cfg.name, cfg.name) != 0 ||
+		    ca->ca_cfg.type != cfg.type)
+			fatalx("duplicate app id %u", cfg.id);
+		ca->ca_cfg = cfg;
+		ca->ca_seen = 1;
+		pool_dispatch(ca);	/* concurrency may have grown */
+		return;
+	}
 	if ((ca = calloc(1, sizeof(*ca))) == NULL)
 		fatal("%s", __func__);
-	if (imsg_get_data(imsg, &ca->ca_cfg, sizeof(ca->ca_cfg)) == -1 ||
-	    !str_bounded(ca->ca_cfg.name, sizeof(ca->ca_cfg.name)) ||
-	    ca->ca_cfg.concurrency < 1 || ca->ca_cfg.queue_depth < 0)
-		fatalx("bad CFG_APP");
-	if (capp_find_id(ca->ca_cfg.id) != NULL)
-		fatalx("duplicate app id %u", ca->ca_cfg.id);
+	ca->ca_cfg = cfg;
+	ca->ca_seen = 1;
 	TAILQ_INIT(&ca->ca_procs);
 	TAILQ_INIT(&ca->ca_queue);
 	TAILQ_INSERT_TAIL(&cenv->c_apps, ca, ca_entry);
+}
+
+/* Routing changes at CFG_DONE only: matches wait in ca_next. */
+static void
+cfg_reload_start(void)
+{
+	struct capp	*ca;
+
+	if (cenv->c_reloading)
+		fatalx("CFG_RELOAD twice");
+	cenv->c_reloading = 1;
+	TAILQ_FOREACH(ca, &cenv->c_apps, ca_entry) {
+		ca->ca_seen = 0;
+		matches_free(&ca->ca_next);
+	}
+}
+
+static void
+cfg_reload_done(void)
+{
+	struct capp		*ca;
+	struct capp_matches	 old;
+
+	TAILQ_FOREACH(ca, &cenv->c_apps, ca_entry) {
+		if (ca->ca_removed)
+			continue;
+		old.scripts = ca->ca_scripts;
+		old.nscripts = ca->ca_nscripts;
+		old.uris = ca->ca_uris;
+		old.nuris = ca->ca_nuris;
+		ca->ca_scripts = ca->ca_next.scripts;
+		ca->ca_nscripts = ca->ca_next.nscripts;
+		ca->ca_uris = ca->ca_next.uris;
+		ca->ca_nuris = ca->ca_next.nuris;
+		memset(&ca->ca_next, 0, sizeof(ca->ca_next));
+		matches_free(&old);
+		if (!ca->ca_seen)
+			pool_app_removed(ca);
+	}
+	cenv->c_reloading = 0;
+	log_debug("configuration reloaded");
+}
+
+static void
+matches_free(struct capp_matches *m)
+{
+	size_t	 i;
+
+	for (i = 0; i < m->nscripts; i++)
+		free(m->scripts[i]);
+	for (i = 0; i < m->nuris; i++)
+		free(m->uris[i]);
+	free(m->scripts);
+	free(m->uris);
+	memset(m, 0, sizeof(*m));
 }
 
 static void
@@ -361,14 +461,16 @@ cfg_match(struct imsg *imsg)
 
 	if (imsg_get_data(imsg, &cm, sizeof(cm)) == -1 ||
 	    !str_bounded(cm.str, sizeof(cm.str)) ||
-	    (ca = capp_find_id(cm.app_id)) == NULL)
+	    (ca = capp_find_id(cm.app_id)) == NULL || ca->ca_removed)
 		fatalx("bad CFG_MATCH");
 	if (cm.kind == MATCH_SCRIPT) {
-		vec = &ca->ca_scripts;
-		n = &ca->ca_nscripts;
+		vec = cenv->c_reloading ? &ca->ca_next.scripts :
+		    &ca->ca_scripts;
+		n = cenv->c_reloading ? &ca->ca_next.nscripts :
+		    &ca->ca_nscripts;
 	} else if (cm.kind == MATCH_URI) {
-		vec = &ca->ca_uris;
-		n = &ca->ca_nuris;
+		vec = cenv->c_reloading ? &ca->ca_next.uris : &ca->ca_uris;
+		n = cenv->c_reloading ? &ca->ca_next.nuris : &ca->ca_nuris;
 	} else
 		fatalx("bad CFG_MATCH kind %d", cm.kind);
 	if ((*vec = reallocarray(*vec, *n + 1, sizeof(char *))) == NULL ||
@@ -388,8 +490,12 @@ cfg_listen(struct imsg *imsg)
 	    cl.nallow < 0 || cl.nallow > ALLOW_MAX ||
 	    (cl.has_app && capp_find_id(cl.app_id) == NULL))
 		fatalx("bad CFG_LISTEN");
-	if ((fd = imsg_get_fd(imsg)) == -1)
-		fatalx("CFG_LISTEN without a socket");
+	/* A reload that changed a listener's options sends no socket. */
+	if ((fd = imsg_get_fd(imsg)) == -1) {
+		if (!cenv->c_reloading || listener_update(&cl) == -1)
+			fatalx("CFG_LISTEN without a socket");
+		return;
+	}
 	listener_add(&cl, fd);
 }
 
@@ -405,6 +511,8 @@ proc_msg(struct imsg *imsg)
 		fatalx("bad PROC message");
 	if (imsg->hdr.type == IMSG_PROC_UP)
 		pool_proc_up(ca, pm.pid, pm.name);
+	else if (imsg->hdr.type == IMSG_PROC_RETIRE)
+		pool_proc_retire(ca, pm.pid);
 	else
 		pool_proc_down(ca, pm.pid);
 }

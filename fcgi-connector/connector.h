@@ -22,7 +22,8 @@
  *   front.c      listeners and web-server connections: records in,
  *                requests created, our own error responses
  *   route.c      which app serves a request
- *   status.c     ping-path and status-path, answered here
+ *   status.c     ping-path and status-path, answered here; the
+ *                figures the parent asks for fcgipmctl
  *   pool.c       per-app process table, FIFO queue, backend pool,
  *                connect requests to the parent
  *   conn.c       buffered non-blocking sockets: one read and one
@@ -42,6 +43,7 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <event2/event.h>
 #include <event2/buffer.h>
@@ -50,6 +52,7 @@
 #include "imsg.h"
 #include "imsgev.h"
 #include "proto.h"
+#include "status.h"
 
 #define REPLAY_MAX		(64 * 1024)	/* request bytes kept for a retry */
 #define RETRY_MAX		3
@@ -103,6 +106,14 @@ struct capp {
 	size_t			 ca_nscripts;
 	char			**ca_uris;	/* path prefixes */
 	size_t			 ca_nuris;
+	struct capp_matches {		/* a reload's, until CFG_DONE */
+		char		**scripts;
+		size_t		  nscripts;
+		char		**uris;
+		size_t		  nuris;
+	}			 ca_next;
+	int			 ca_seen;	/* in the reload under way */
+	int			 ca_removed;	/* by a reload: no new requests */
 	TAILQ_HEAD(, cproc)	 ca_procs;
 	TAILQ_HEAD(, request)	 ca_queue;	/* waiting for a backend */
 	int			 ca_nqueued;
@@ -110,7 +121,11 @@ struct capp {
 	int			 ca_unavailable; /* backing off: 503 at once */
 	uint64_t		 ca_requests;	/* ended by the app */
 	uint64_t		 ca_errors;	/* answered by us, 4xx/5xx */
-	char			 ca_reason[256];
+	uint64_t		 ca_responses[ST_NCODES];	/* by code */
+	uint64_t		 ca_buckets[ST_NBUCKETS];	/* durations */
+	double			 ca_duration_sum;
+	uint64_t		 ca_duration_count;
+	struct app_state_msg	 ca_state;	/* the parent's figures */
 };
 TAILQ_HEAD(capplist, capp);
 
@@ -125,11 +140,13 @@ struct cproc {
 	int			 cp_served_told;
 	int			 cp_leaving;	/* closed an idle conn: exiting? */
 	int			 cp_retiring;	/* max-requests reached */
+	int			 cp_draining;	/* being replaced: PROC_RETIRE */
 	int			 cp_external;	/* a backend, not a process */
 	char			 cp_name[128];	/* external: its address */
 	int			 cp_done_told;	/* PROC_DONE sent */
 	struct event		*cp_leave_timer;
 	uint64_t		 cp_requests;
+	struct timespec		 cp_started;	/* PROC_UP */
 	TAILQ_HEAD(, backend)	 cp_idle;	/* pooled connections */
 };
 
@@ -170,6 +187,7 @@ struct request {
 	int			 r_stdout_done;	/* empty STDOUT relayed */
 	struct event		*r_timer;	/* queue wait (connect-timeout) */
 	struct event		*r_rtimer;	/* request-timeout */
+	struct timespec		 r_start;	/* BEGIN_REQUEST */
 	char			 r_script[256];	/* for log lines */
 };
 
@@ -183,7 +201,8 @@ TAILQ_HEAD(listenerlist, listener);
 
 struct front {
 	TAILQ_ENTRY(front)	 f_entry;
-	struct listener		*f_listener;
+	int			 f_has_app;	/* its listener's "app" */
+	uint32_t		 f_app_id;
 	struct conn		*f_conn;
 	TAILQ_HEAD(, request)	 f_reqs;
 	int			 f_nreqs;
@@ -201,6 +220,7 @@ struct connector {
 	pid_t			 c_ppid;	/* fcgipmd */
 	struct imsgev		 c_iev;		/* to the parent */
 	int			 c_stopping;
+	int			 c_reloading;	/* between CFG_RELOAD and DONE */
 	uint64_t		 c_max_params;
 	int			 c_client_timeout;	/* a request half sent */
 	char			 c_ping_path[PROTO_PATH_MAX];
@@ -240,6 +260,8 @@ void		 sandbox_enter(const struct cfg_privsep *);
 
 /* front.c */
 void		 listener_add(struct cfg_listen *, int);
+void		 listener_close(uint32_t);
+int		 listener_update(const struct cfg_listen *);
 void		 listeners_pause(int);
 void		 listeners_close(void);
 void		 front_request_error(struct request *, int, const char *);
@@ -257,6 +279,8 @@ int		 fd_room(int);
 
 /* status.c */
 int		 status_request(struct request *, const char *);
+void		 status_stats_reply(uint32_t);
+void		 status_request_done(struct request *);
 
 /* route.c */
 void		 request_path(struct request *, char *, size_t);
@@ -278,7 +302,9 @@ void		 pool_proc_leaving(struct cproc *);
 void		 pool_proc_done(struct cproc *, int);
 void		 pool_proc_idle_slot(struct cproc *);
 void		 pool_dispatch(struct capp *);
-void		 pool_app_state(struct capp *, int, const char *);
+void		 pool_app_state(struct capp *, const struct app_state_msg *);
+void		 pool_proc_retire(struct capp *, pid_t);
+void		 pool_app_removed(struct capp *);
 
 /* back.c */
 void		 back_attach(struct request *, struct backend *);

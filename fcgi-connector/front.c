@@ -90,6 +90,39 @@ listener_add(struct cfg_listen *cl, int fd)
 	log_debug("listening on %s", li->li_cfg.name);
 }
 
+/* A reload changed a listener's options (allow, app): -1 if unknown. */
+int
+listener_update(const struct cfg_listen *cl)
+{
+	struct listener	*li;
+
+	TAILQ_FOREACH(li, &cenv->c_listeners, li_entry)
+		if (li->li_cfg.id == cl->id) {
+			li->li_cfg = *cl;
+			return (0);
+		}
+	return (-1);
+}
+
+/* A reload removed this listener: its connections stay. */
+void
+listener_close(uint32_t id)
+{
+	struct listener	*li;
+
+	TAILQ_FOREACH(li, &cenv->c_listeners, li_entry)
+		if (li->li_cfg.id == id)
+			break;
+	if (li == NULL)
+		fatalx("LISTEN_CLOSE for unknown listener %u", id);
+	log_debug("no longer listening on %s", li->li_cfg.name);
+	TAILQ_REMOVE(&cenv->c_listeners, li, li_entry);
+	event_free(li->li_ev);
+	close(li->li_fd);
+	cenv->c_nfds--;
+	free(li);
+}
+
 void
 listeners_close(void)
 {
@@ -253,7 +286,8 @@ front_new(struct listener *li, int fd, struct sockaddr_storage *ss)
 		close(fd);
 		return;
 	}
-	f->f_listener = li;
+	f->f_has_app = li->li_cfg.has_app;
+	f->f_app_id = li->li_cfg.app_id;
 	TAILQ_INIT(&f->f_reqs);
 	peer_name(ss, f->f_peer, sizeof(f->f_peer));
 	if ((f->f_kick = event_new(cenv->c_base, -1, 0, front_kick_cb, f)) ==
@@ -565,6 +599,7 @@ front_begin(struct front *f, uint16_t id, struct evbuffer *in)
 	req->r_role = role;
 	req->r_flags = body[2];
 	req->r_state = REQ_PARAMS;
+	clock_gettime(CLOCK_MONOTONIC, &req->r_start);
 	TAILQ_INSERT_TAIL(&f->f_reqs, req, r_entry);
 	f->f_nreqs++;
 	return (0);
@@ -737,10 +772,13 @@ void
 front_request_error(struct request *req, int code, const char *why)
 {
 	char	 body[512];
-	int	 n;
+	int	 n, i;
 
-	if (req->r_app != NULL)
+	if (req->r_app != NULL) {
 		req->r_app->ca_errors++;
+		if ((i = st_code_index(code)) != -1)
+			req->r_app->ca_responses[i]++;
+	}
 	n = snprintf(body, sizeof(body), "%d %s: %s\n", code,
 	    status_text(code), why);
 	if (n < 0 || (size_t)n >= sizeof(body))
@@ -779,6 +817,7 @@ front_request_end(struct request *req, uint32_t appstatus, uint8_t pstatus)
 	struct front	*f = req->r_front;
 
 	fcgi_end_request_add(front_output(f), req->r_id, appstatus, pstatus);
+	status_request_done(req);
 	if (!(req->r_flags & FCGI_KEEP_CONN) || cenv->c_stopping)
 		f->f_closing = 1;
 	front_request_free(req);

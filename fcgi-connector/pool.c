@@ -22,6 +22,11 @@
  * connection only when a process has spare capacity and a request
  * waits.  Requests beyond free capacity wait in a FIFO bounded by
  * listen-queue-depth, each for connect-timeout at most.
+ *
+ * A process being replaced (the parent's PROC_RETIRE) is draining: it
+ * gets no new request while its app has another process to take it,
+ * and once it has none in flight its connections are closed and the
+ * parent is told it may stop it.
  */
 
 #include <sys/types.h>
@@ -37,6 +42,9 @@
 #include "util.h"
 
 static struct cproc *proc_find(struct capp *, pid_t);
+static int	 proc_usable(struct cproc *);
+static int	 app_has_fresh_proc(struct capp *);
+static void	 pool_check_drained(struct capp *);
 
 static struct backend *idle_pick(struct capp *);
 static struct cproc *capacity_pick(struct capp *);
@@ -57,6 +65,30 @@ proc_find(struct capp *ca, pid_t pid)
 		if (p->cp_pid == pid)
 			return (p);
 	return (NULL);
+}
+
+/*
+ * May this process take a new request?  Not when it reached
+ * max-requests; not when it is draining, unless its app has no other
+ * process (an app removed by a reload still serves its queue).
+ */
+static int
+proc_usable(struct cproc *p)
+{
+	if (!p->cp_up || p->cp_retiring)
+		return (0);
+	return (!p->cp_draining || !app_has_fresh_proc(p->cp_app));
+}
+
+static int
+app_has_fresh_proc(struct capp *ca)
+{
+	struct cproc	*p;
+
+	TAILQ_FOREACH(p, &ca->ca_procs, cp_entry)
+		if (p->cp_up && !p->cp_retiring && !p->cp_draining)
+			return (1);
+	return (0);
 }
 
 /* Ask the parent to replace this process (once). */
@@ -87,6 +119,8 @@ pool_proc_idle_slot(struct cproc *p)
 	p->cp_busy--;
 	if (p->cp_retiring && p->cp_busy == 0)
 		pool_proc_done(p, DONE_MAX_REQUESTS);
+	else if (p->cp_draining)
+		pool_check_drained(p->cp_app);
 }
 
 /* A process that is down is forgotten once nothing refers to it. */
@@ -176,6 +210,7 @@ pool_proc_up(struct capp *ca, pid_t pid, const char *name)
 	}
 	p->cp_up = 1;
 	p->cp_leaving = 0;
+	clock_gettime(CLOCK_MONOTONIC, &p->cp_started);
 	log_debug("app %s[%d]: up", ca->ca_cfg.name, pid);
 	pool_dispatch(ca);
 }
@@ -204,7 +239,7 @@ idle_pick(struct capp *ca)
 	struct cproc	*p, *best = NULL;
 
 	TAILQ_FOREACH(p, &ca->ca_procs, cp_entry)
-		if (p->cp_up && !p->cp_retiring && !TAILQ_EMPTY(&p->cp_idle) &&
+		if (proc_usable(p) && !TAILQ_EMPTY(&p->cp_idle) &&
 		    (best == NULL || p->cp_busy < best->cp_busy))
 			best = p;
 	return (best != NULL ? TAILQ_FIRST(&best->cp_idle) : NULL);
@@ -217,7 +252,7 @@ capacity_pick(struct capp *ca)
 	struct cproc	*p, *best = NULL;
 
 	TAILQ_FOREACH(p, &ca->ca_procs, cp_entry)
-		if (p->cp_up && !p->cp_leaving && !p->cp_retiring &&
+		if (proc_usable(p) && !p->cp_leaving &&
 		    p->cp_conns < ca->ca_cfg.concurrency &&
 		    (best == NULL || p->cp_conns < best->cp_conns))
 			best = p;
@@ -322,6 +357,53 @@ pool_dispatch(struct capp *ca)
 	need = ca->ca_nqueued - ca->ca_pending;
 	while (need-- > 0 && fd_room(1) && (p = capacity_pick(ca)) != NULL)
 		connect_ask(p);
+	pool_check_drained(ca);
+}
+
+/*
+ * A draining process with nothing in flight or coming, that no queued
+ * request needs: close its pooled connections, tell the parent.
+ */
+static void
+pool_check_drained(struct capp *ca)
+{
+	struct cproc	*p;
+	struct backend	*b;
+
+	TAILQ_FOREACH(p, &ca->ca_procs, cp_entry) {
+		if (!p->cp_draining || p->cp_done_told || p->cp_busy > 0 ||
+		    p->cp_pending > 0)
+			continue;
+		if (ca->ca_nqueued > 0 && proc_usable(p))
+			continue;
+		while ((b = TAILQ_FIRST(&p->cp_idle)) != NULL)
+			back_free(b);
+		pool_proc_done(p, DONE_RETIRED);
+	}
+}
+
+/* The parent is replacing this process: see pool_check_drained. */
+void
+pool_proc_retire(struct capp *ca, pid_t pid)
+{
+	struct cproc	*p;
+
+	if ((p = proc_find(ca, pid)) == NULL || !p->cp_up)
+		return;
+	log_debug("app %s[%d]: draining", ca->ca_cfg.name, pid);
+	p->cp_draining = 1;
+	pool_dispatch(ca);
+}
+
+/*
+ * A reload removed the app: nothing routes to it any more; what it
+ * has queued is still served (the parent retires its processes).
+ */
+void
+pool_app_removed(struct capp *ca)
+{
+	ca->ca_removed = 1;
+	log_debug("app %s: removed", ca->ca_cfg.name);
 }
 
 /*
@@ -374,10 +456,16 @@ app_refuse(struct request *req)
 	if (ca->ca_cfg.type == APP_EXTERNAL)
 		snprintf(why, sizeof(why), "every backend of external %s is "
 		    "down", ca->ca_cfg.name);
+	else if (strcmp(ca->ca_state.state, "stopped") == 0)
+		snprintf(why, sizeof(why), "app %s is stopped",
+		    ca->ca_cfg.name);
+	else if (strcmp(ca->ca_state.state, "refused") == 0)
+		snprintf(why, sizeof(why), "app %s is refused (%s)",
+		    ca->ca_cfg.name, ca->ca_state.reason);
 	else
 		snprintf(why, sizeof(why), "app %s is in back-off (%s)",
-		    ca->ca_cfg.name, ca->ca_reason[0] ? ca->ca_reason :
-		    "no process");
+		    ca->ca_cfg.name, ca->ca_state.reason[0] ?
+		    ca->ca_state.reason : "no process");
 	log_warnx("%s, 503", why);
 	front_request_error(req, 503, why);
 }
@@ -387,10 +475,10 @@ app_refuse(struct request *req)
  * none and is backing off, waiting requests are answered at once.
  */
 void
-pool_app_state(struct capp *ca, int available, const char *reason)
+pool_app_state(struct capp *ca, const struct app_state_msg *as)
 {
-	ca->ca_unavailable = !available;
-	strlcpy(ca->ca_reason, reason, sizeof(ca->ca_reason));
+	ca->ca_state = *as;
+	ca->ca_unavailable = !as->available;
 	if (!app_can_serve(ca))
 		app_refuse_queue(ca);
 }
@@ -505,7 +593,8 @@ pool_release(struct backend *b, int reusable)
 	struct cproc	*p = b->b_proc;
 	struct capp	*ca = p->cp_app;
 
-	if (reusable && p->cp_up && !p->cp_retiring && ca->ca_cfg.keep_conn) {
+	if (reusable && p->cp_up && !p->cp_retiring && !p->cp_draining &&
+	    ca->ca_cfg.keep_conn) {
 		b->b_reused = 1;
 		TAILQ_INSERT_HEAD(&p->cp_idle, b, b_entry);
 		b->b_inpool = 1;

@@ -156,8 +156,14 @@ route_request(struct request *req, const char *path, int *status,
 	    sizeof(script)) >= 0))
 		str_printable(req->r_script, script, sizeof(req->r_script));
 
-	if (req->r_front->f_listener->li_cfg.has_app)
-		return (capp_find_id(req->r_front->f_listener->li_cfg.app_id));
+	/* A reload may have replaced the listener's app by its name. */
+	if (req->r_front->f_has_app) {
+		if ((ca = capp_find_id(req->r_front->f_app_id)) != NULL &&
+		    ca->ca_removed)
+			ca = capp_find_name(ca->ca_cfg.name,
+			    strlen(ca->ca_cfg.name));
+		return (ca);
+	}
 
 	if ((n = params_get(req, "FCGIPM_APP", val, sizeof(val))) >= 0) {
 		if ((ca = capp_find_name(val, n)) != NULL)

@@ -17,126 +17,138 @@
 /*
  * ping-path and status-path: answered by the connector itself, before
  * any routing, so they answer also when every app process is busy.
- * The status is what the connector knows exactly: per app, processes
- * up, busy, queued, requests ended and errors it answered.  Its format
- * comes from QUERY_STRING: text (default), full (text with a line per
- * process), json, openmetrics.
+ * The rows are those of fcgipmctl status (status.h renders both): the
+ * connector counts busy, queued, requests, errors and durations
+ * exactly; the parent's figures (user, wanted, restarts, state) come
+ * with its APP_STATE messages.  The format comes from QUERY_STRING:
+ * text (default), full (a row per process too), json, openmetrics.
+ *
+ * Also here: the same figures sent to the parent for fcgipmctl
+ * (STATS_REQUEST), and each request's duration and outcome counted.
  */
 
 #include <sys/types.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "connector.h"
 #include "log.h"
 #include "util.h"
 
-enum status_format {
-	STATUS_TEXT,
-	STATUS_FULL,
-	STATUS_JSON,
-	STATUS_OPENMETRICS
-};
+#define STARTING_SECS	10	/* younger, and not served yet: starting */
 
-struct app_figures {
-	int		 up;
-	int		 busy;
-};
+static double	 secs_since(const struct timespec *);
+static const char *proc_state(struct cproc *);
+static int	 status_fill(struct st_app **, struct st_proc **);
 
-static void	 app_figures(struct capp *, struct app_figures *);
-static void	 status_procs(struct evbuffer *, struct capp *);
-static void	 status_write(struct evbuffer *, enum status_format);
-
-static void
-app_figures(struct capp *ca, struct app_figures *af)
+static double
+secs_since(const struct timespec *t)
 {
-	struct cproc	*p;
+	struct timespec	 now;
 
-	memset(af, 0, sizeof(*af));
-	TAILQ_FOREACH(p, &ca->ca_procs, cp_entry) {
-		if (p->cp_up)
-			af->up++;
-		af->busy += p->cp_busy;
-	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return ((now.tv_sec - t->tv_sec) +
+	    (now.tv_nsec - t->tv_nsec) / 1e9);
 }
 
-/* One line per process (or external backend) of the app. */
-static void
-status_procs(struct evbuffer *b, struct capp *ca)
+static const char *
+proc_state(struct cproc *p)
 {
-	struct cproc	*p;
-
-	TAILQ_FOREACH(p, &ca->ca_procs, cp_entry) {
-		if (p->cp_external)
-			evbuffer_add_printf(b, "  backend %s %s busy %d "
-			    "requests %llu\n", p->cp_name,
-			    p->cp_leaving ? "down" : "up", p->cp_busy,
-			    (unsigned long long)p->cp_requests);
-		else
-			evbuffer_add_printf(b, "  pid %d %s busy %d "
-			    "requests %llu\n", (int)p->cp_pid,
-			    !p->cp_up ? "gone" : p->cp_retiring ? "draining" :
-			    p->cp_busy > 0 ? "busy" : "idle", p->cp_busy,
-			    (unsigned long long)p->cp_requests);
-	}
+	if (p->cp_external)
+		return (p->cp_up && !p->cp_leaving ? "up" : "down");
+	if (p->cp_draining || p->cp_retiring)
+		return ("draining");
+	if (p->cp_busy > 0)
+		return ("busy");
+	if (p->cp_requests == 0 && secs_since(&p->cp_started) < STARTING_SECS)
+		return ("starting");
+	return ("idle");
 }
 
-static void
-status_write(struct evbuffer *b, enum status_format fmt)
+/* The rows of every app not removed by a reload: 0, or -1. */
+static int
+status_fill(struct st_app **appsp, struct st_proc **procsp)
 {
-	struct capp		*ca;
-	struct app_figures	 af;
-	const char		*sep = "";
+	struct capp	*ca;
+	struct cproc	*p;
+	struct st_app	*apps, *a;
+	struct st_proc	*procs, *sp;
+	size_t		 napps = 0, nprocs = 0;
 
-	if (fmt == STATUS_JSON)
-		evbuffer_add_printf(b, "{\"apps\": [");
 	TAILQ_FOREACH(ca, &cenv->c_apps, ca_entry) {
-		app_figures(ca, &af);
-		switch (fmt) {
-		case STATUS_TEXT:
-		case STATUS_FULL:
-			evbuffer_add_printf(b, "%s processes %d busy %d "
-			    "queued %d requests %llu errors %llu\n",
-			    ca->ca_cfg.name, af.up, af.busy, ca->ca_nqueued,
-			    (unsigned long long)ca->ca_requests,
-			    (unsigned long long)ca->ca_errors);
-			if (fmt == STATUS_FULL)
-				status_procs(b, ca);
-			break;
-		case STATUS_JSON:
-			evbuffer_add_printf(b, "%s{\"name\": \"%s\", "
-			    "\"processes\": %d, \"busy\": %d, \"queued\": %d, "
-			    "\"requests\": %llu, \"errors\": %llu}", sep,
-			    ca->ca_cfg.name, af.up, af.busy, ca->ca_nqueued,
-			    (unsigned long long)ca->ca_requests,
-			    (unsigned long long)ca->ca_errors);
-			sep = ", ";
-			break;
-		case STATUS_OPENMETRICS:
-			evbuffer_add_printf(b,
-			    "fcgipm_processes{app=\"%s\"} %d\n"
-			    "fcgipm_busy{app=\"%s\"} %d\n"
-			    "fcgipm_queued{app=\"%s\"} %d\n",
-			    ca->ca_cfg.name, af.up, ca->ca_cfg.name, af.busy,
-			    ca->ca_cfg.name, ca->ca_nqueued);
-			break;
-		}
+		if (ca->ca_removed)
+			continue;
+		napps++;
+		TAILQ_FOREACH(p, &ca->ca_procs, cp_entry)
+			nprocs++;
 	}
-	if (fmt == STATUS_JSON)
-		evbuffer_add_printf(b, "]}\n");
-	if (fmt == STATUS_OPENMETRICS)
-		evbuffer_add_printf(b, "# EOF\n");
+	apps = calloc(napps + 1, sizeof(*apps));
+	procs = calloc(nprocs + 1, sizeof(*procs));
+	if (apps == NULL || procs == NULL) {
+		free(apps);
+		free(procs);
+		return (-1);
+	}
+	a = apps;
+	sp = procs;
+	TAILQ_FOREACH(ca, &cenv->c_apps, ca_entry) {
+		if (ca->ca_removed)
+			continue;
+		strlcpy(a->name, ca->ca_cfg.name, sizeof(a->name));
+		strlcpy(a->type, ca->ca_cfg.type == APP_EXTERNAL ? "external" :
+		    ca->ca_cfg.type == APP_DYNAMIC ? "dynamic" : "static",
+		    sizeof(a->type));
+		strlcpy(a->user, ca->ca_state.user, sizeof(a->user));
+		strlcpy(a->group, ca->ca_state.group, sizeof(a->group));
+		strlcpy(a->state, ca->ca_state.state[0] != '\0' ?
+		    ca->ca_state.state : "running", sizeof(a->state));
+		strlcpy(a->reason, ca->ca_state.reason, sizeof(a->reason));
+		a->wanted = ca->ca_state.wanted;
+		a->restarts = ca->ca_state.restarts;
+		a->queued = ca->ca_nqueued;
+		a->requests = ca->ca_requests;
+		a->errors = ca->ca_errors;
+		memcpy(a->responses, ca->ca_responses, sizeof(a->responses));
+		memcpy(a->buckets, ca->ca_buckets, sizeof(a->buckets));
+		a->duration_sum = ca->ca_duration_sum;
+		a->duration_count = ca->ca_duration_count;
+		a->procs = sp;
+		TAILQ_FOREACH(p, &ca->ca_procs, cp_entry) {
+			a->busy += p->cp_busy;
+			if (!p->cp_up)
+				continue;
+			if (p->cp_external ? !p->cp_leaving :
+			    !p->cp_draining && !p->cp_retiring)
+				a->live++;
+			sp->pid = p->cp_pid;
+			strlcpy(sp->state, proc_state(p), sizeof(sp->state));
+			sp->requests = p->cp_requests;
+			sp->age = (long long)secs_since(&p->cp_started);
+			strlcpy(p->cp_external ? sp->address : sp->last_exit,
+			    p->cp_name, sizeof(sp->address));
+			sp++;
+			a->nprocs++;
+		}
+		a++;
+	}
+	*appsp = apps;
+	*procsp = procs;
+	return ((int)napps);
 }
 
 /* Answer ping-path or status-path (path: the request's) here: 1 if so. */
 int
 status_request(struct request *req, const char *path)
 {
-	struct evbuffer		*b;
-	enum status_format	 fmt = STATUS_TEXT;
-	char			 query[64];
-	const char		*ctype = "text/plain";
+	struct evbuffer	*b;
+	struct st_app	*apps;
+	struct st_proc	*procs;
+	char		 query[64];
+	const char	*ctype = "text/plain";
+	int		 napps;
 
 	if (path[0] == '\0')
 		return (0);
@@ -148,25 +160,83 @@ status_request(struct request *req, const char *path)
 	if (cenv->c_status_path[0] == '\0' ||
 	    strcmp(path, cenv->c_status_path) != 0)
 		return (0);
-	if (params_get(req, "QUERY_STRING", query, sizeof(query)) >= 0) {
-		if (strcmp(query, "json") == 0) {
-			fmt = STATUS_JSON;
-			ctype = "application/json";
-		} else if (strcmp(query, "full") == 0)
-			fmt = STATUS_FULL;
-		else if (strcmp(query, "openmetrics") == 0) {
-			fmt = STATUS_OPENMETRICS;
-			ctype = "application/openmetrics-text; version=1.0.0; "
-			    "charset=utf-8";
-		}
-	}
-	if ((b = evbuffer_new()) == NULL) {
+	if (params_get(req, "QUERY_STRING", query, sizeof(query)) < 0)
+		query[0] = '\0';
+	if ((b = evbuffer_new()) == NULL ||
+	    (napps = status_fill(&apps, &procs)) == -1) {
+		if (b != NULL)
+			evbuffer_free(b);
 		front_request_error(req, 503, "out of memory");
 		return (1);
 	}
-	status_write(b, fmt);
+	if (strcmp(query, "json") == 0) {
+		ctype = "application/json";
+		st_json(b, apps, napps);
+	} else if (strcmp(query, "openmetrics") == 0) {
+		ctype = "application/openmetrics-text; version=1.0.0; "
+		    "charset=utf-8";
+		st_openmetrics(b, apps, napps);
+	} else
+		st_text(b, apps, napps, strcmp(query, "full") == 0);
+	free(apps);
+	free(procs);
 	front_request_reply(req, 200, ctype, (const char *)evbuffer_pullup(b,
 	    -1), evbuffer_get_length(b));
 	evbuffer_free(b);
 	return (1);
+}
+
+/* The parent asks for the figures only we have (fcgipmctl status). */
+void
+status_stats_reply(uint32_t token)
+{
+	struct capp		*ca;
+	struct cproc		*p;
+	struct stats_app	 sa;
+	struct stats_proc	 spm;
+
+	TAILQ_FOREACH(ca, &cenv->c_apps, ca_entry) {
+		if (ca->ca_removed)
+			continue;
+		memset(&sa, 0, sizeof(sa));
+		sa.token = token;
+		sa.app_id = ca->ca_cfg.id;
+		sa.queued = ca->ca_nqueued;
+		sa.requests = ca->ca_requests;
+		sa.errors = ca->ca_errors;
+		memcpy(sa.responses, ca->ca_responses, sizeof(sa.responses));
+		memcpy(sa.buckets, ca->ca_buckets, sizeof(sa.buckets));
+		sa.duration_sum = ca->ca_duration_sum;
+		sa.duration_count = ca->ca_duration_count;
+		TAILQ_FOREACH(p, &ca->ca_procs, cp_entry)
+			sa.busy += p->cp_busy;
+		parent_compose(IMSG_STATS_APP, &sa, sizeof(sa));
+		TAILQ_FOREACH(p, &ca->ca_procs, cp_entry) {
+			memset(&spm, 0, sizeof(spm));
+			spm.token = token;
+			spm.app_id = ca->ca_cfg.id;
+			spm.pid = p->cp_pid;
+			spm.up = p->cp_up && !(p->cp_external && p->cp_leaving);
+			spm.busy = p->cp_busy;
+			spm.draining = p->cp_draining || p->cp_retiring;
+			spm.requests = p->cp_requests;
+			parent_compose(IMSG_STATS_PROC, &spm, sizeof(spm));
+		}
+	}
+	parent_compose(IMSG_STATS_END, &token, sizeof(token));
+}
+
+/* A request of an app ended (by the app or by us): its duration. */
+void
+status_request_done(struct request *req)
+{
+	struct capp	*ca = req->r_app;
+	double		 secs;
+
+	if (ca == NULL)
+		return;
+	secs = secs_since(&req->r_start);
+	ca->ca_buckets[st_bucket_index(secs)]++;
+	ca->ca_duration_sum += secs;
+	ca->ca_duration_count++;
 }

@@ -20,12 +20,18 @@
  * crash loops, replace at once a process that ended after serving (an
  * app recycling itself) or that we replace on purpose, and log the
  * apps' own stdout/stderr line by line.
+ *
+ * Graceful replacement (restart, reload, stop): new processes first;
+ * the old ones are retired (PROC_DRAINING): the connector gives them
+ * no new request and says when their last one ended (PROC_DONE,
+ * DONE_RETIRED); then they get SIGTERM, and SIGKILL after kill-timeout.
  */
 
 #include <sys/types.h>
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,8 +46,11 @@
 static void	 app_schedule(struct app *, int);
 static void	 app_timer_cb(int, short, void *);
 static void	 app_spawn_more(struct app *);
+static struct proc *app_spawn_one(struct app *, char *, size_t);
+static void	 app_spawn_failed(struct app *, const char *);
 static int	 app_backoff_delay(struct app *);
-static void	 app_update_state(struct app *);
+static void	 app_retire(struct app *, struct proc *);
+static void	 app_free(struct app *);
 static void	 outpipe_start(struct outpipe *, struct proc *);
 static void	 outpipe_cb(int, short, void *);
 static void	 outpipe_drain(struct outpipe *);
@@ -54,23 +63,37 @@ void
 apps_init(struct fcgipmd *e)
 {
 	struct app_conf	*ac;
-	struct app	*app;
-	uint32_t	 id = 0;
 
 	TAILQ_INIT(&e->env_apps);
-	TAILQ_FOREACH(ac, &e->env_conf->c_apps, app_entry) {
-		if ((app = calloc(1, sizeof(*app))) == NULL)
-			fatal("%s", __func__);
-		app->a_conf = ac;
-		app->a_id = id++;
-		/* An external server is never spawned: always "running". */
-		app->a_state = ac->app_type == APP_EXTERNAL ? APP_RUNNING :
-		    APP_STARTING;
-		app->a_told_available = 1;	/* the connector's default */
-		TAILQ_INIT(&app->a_procs);
-		evtimer_set(&app->a_timer, app_timer_cb, app);
-		TAILQ_INSERT_TAIL(&e->env_apps, app, a_entry);
-	}
+	TAILQ_FOREACH(ac, &e->env_conf->c_apps, app_entry)
+		(void)app_new(ac);
+}
+
+/* An app for this configuration block, with a new id, not started. */
+struct app *
+app_new(struct app_conf *ac)
+{
+	struct app	*app;
+	struct group	*gr;
+
+	if ((app = calloc(1, sizeof(*app))) == NULL)
+		fatal("%s", __func__);
+	app->a_conf = ac;
+	app->a_id = env->env_app_ids++;
+	/* An external server is never spawned: always "running". */
+	app->a_state = ac->app_type == APP_EXTERNAL ? APP_RUNNING :
+	    APP_STARTING;
+	TAILQ_INIT(&app->a_procs);
+	evtimer_set(&app->a_timer, app_timer_cb, app);
+	if (ac->app_group != NULL)
+		strlcpy(app->a_group, ac->app_group, sizeof(app->a_group));
+	else if ((gr = getgrgid(ac->app_gid)) != NULL)
+		strlcpy(app->a_group, gr->gr_name, sizeof(app->a_group));
+	else
+		snprintf(app->a_group, sizeof(app->a_group), "%u",
+		    (unsigned)ac->app_gid);
+	TAILQ_INSERT_TAIL(&env->env_apps, app, a_entry);
+	return (app);
 }
 
 void
@@ -90,6 +113,19 @@ app_find_id(uint32_t id)
 
 	TAILQ_FOREACH(app, &env->env_apps, a_entry)
 		if (app->a_id == id)
+			return (app);
+	return (NULL);
+}
+
+/* The app of that name in the running configuration. */
+struct app *
+app_find_name(const char *name)
+{
+	struct app	*app;
+
+	TAILQ_FOREACH(app, &env->env_apps, a_entry)
+		if (!app->a_removed &&
+		    strcmp(app->a_conf->app_name, name) == 0)
 			return (app);
 	return (NULL);
 }
@@ -145,38 +181,14 @@ static void
 app_spawn_more(struct app *app)
 {
 	struct app_conf	*ac = app->a_conf;
-	struct proc	*p;
 	char		 msg[512];
 
 	while (!env->env_stopping && app->a_state != APP_STOPPED &&
-	    app->a_nprocs < ac->app_processes) {
-		if ((p = calloc(1, sizeof(*p))) == NULL) {
-			log_warn("app %s", ac->app_name);
-			app_schedule(app, 1);
+	    !app->a_removed && app->a_nprocs < ac->app_processes) {
+		if (app_spawn_one(app, msg, sizeof(msg)) == NULL) {
+			app_spawn_failed(app, msg);
 			return;
 		}
-		p->p_app = app;
-		p->p_out.op_fd = p->p_err.op_fd = -1;
-		clock_gettime(CLOCK_MONOTONIC, &p->p_started);
-		if (spawn_proc(app, p, msg, sizeof(msg)) == -1) {
-			log_warnx("app %s: %s", ac->app_name, msg);
-			strlcpy(app->a_reason, msg, sizeof(app->a_reason));
-			free(p);
-			app->a_failures++;
-			app_update_state(app);
-			log_info("app %s: restarting in %d s", ac->app_name,
-			    app_backoff_delay(app));
-			app_schedule(app, app_backoff_delay(app));
-			return;
-		}
-		p->p_state = PROC_RUNNING;
-		TAILQ_INSERT_TAIL(&app->a_procs, p, p_entry);
-		app->a_nprocs++;
-		outpipe_start(&p->p_out, p);
-		outpipe_start(&p->p_err, p);
-		evtimer_set(&p->p_killtimer, proc_kill_cb, p);
-		log_info("app %s[%d]: started", ac->app_name, p->p_pid);
-		connector_proc_up(app, p);
 		if (ac->app_init_start_delay > 0 &&
 		    app->a_nprocs < ac->app_processes) {
 			app_schedule(app, ac->app_init_start_delay);
@@ -184,6 +196,239 @@ app_spawn_more(struct app *app)
 		}
 	}
 	app_update_state(app);
+}
+
+/* One more running process, told to the connector; NULL: msg says why. */
+static struct proc *
+app_spawn_one(struct app *app, char *msg, size_t msglen)
+{
+	struct app_conf	*ac = app->a_conf;
+	struct proc	*p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		snprintf(msg, msglen, "%s", strerror(errno));
+		return (NULL);
+	}
+	p->p_app = app;
+	p->p_out.op_fd = p->p_err.op_fd = -1;
+	clock_gettime(CLOCK_MONOTONIC, &p->p_started);
+	if (spawn_proc(app, p, msg, msglen) == -1) {
+		free(p);
+		return (NULL);
+	}
+	p->p_state = PROC_RUNNING;
+	strlcpy(p->p_last_exit, app->a_reason, sizeof(p->p_last_exit));
+	TAILQ_INSERT_TAIL(&app->a_procs, p, p_entry);
+	app->a_nprocs++;
+	outpipe_start(&p->p_out, p);
+	outpipe_start(&p->p_err, p);
+	evtimer_set(&p->p_killtimer, proc_kill_cb, p);
+	log_info("app %s[%d]: started", ac->app_name, p->p_pid);
+	connector_proc_up(app, p);
+	return (p);
+}
+
+/* A spawn failed: a failed start; try again after the back-off. */
+static void
+app_spawn_failed(struct app *app, const char *msg)
+{
+	const char	*name = app->a_conf->app_name;
+
+	log_warnx("app %s: %s", name, msg);
+	strlcpy(app->a_reason, msg, sizeof(app->a_reason));
+	app->a_failures++;
+	app_update_state(app);
+	log_info("app %s: restarting in %d s", name, app_backoff_delay(app));
+	app_schedule(app, app_backoff_delay(app));
+}
+
+/*
+ * Graceful restart: a full set of new processes first, then the old
+ * ones retired.  If a new one cannot start, the old ones keep serving
+ * and the new ones go: -1 with the reason in err.
+ */
+int
+app_restart(struct app *app, char *err, size_t errlen)
+{
+	struct app_conf	*ac = app->a_conf;
+	struct proc	*p, *tp;
+	char		 msg[512];
+	int		 i, failed = 0;
+
+	if (ac->app_type != APP_STATIC) {
+		snprintf(err, errlen, "app %s: an external server is not "
+		    "started by fcgipmd", ac->app_name);
+		return (-1);
+	}
+	TAILQ_FOREACH(p, &app->a_procs, p_entry)
+		p->p_old = p->p_state == PROC_RUNNING;
+	if (app->a_state == APP_STOPPED || app->a_state == APP_REFUSED)
+		app->a_state = APP_STARTING;
+	for (i = 0; i < ac->app_processes; i++)
+		if (app_spawn_one(app, msg, sizeof(msg)) == NULL) {
+			failed = 1;
+			break;
+		}
+	TAILQ_FOREACH_SAFE(p, &app->a_procs, p_entry, tp) {
+		if (failed ? p->p_old || p->p_state != PROC_RUNNING :
+		    !p->p_old)
+			continue;
+		app_retire(app, p);
+		if (!failed)
+			app->a_restarts++;
+	}
+	TAILQ_FOREACH(p, &app->a_procs, p_entry)
+		p->p_old = 0;
+	if (failed) {
+		log_warnx("app %s: restart failed: %s", ac->app_name, msg);
+		snprintf(err, errlen, "app %s: cannot start a new process: %s",
+		    ac->app_name, msg);
+		app_update_state(app);
+		return (-1);
+	}
+	if (app->a_timer_set) {
+		evtimer_del(&app->a_timer);
+		app->a_timer_set = 0;
+	}
+	app->a_failures = 0;
+	log_info("app %s: restarted", ac->app_name);
+	app_update_state(app);
+	return (0);
+}
+
+/* Out of service: requests get 503, processes finish and stop. */
+int
+app_stop(struct app *app, char *err, size_t errlen)
+{
+	struct proc	*p, *tp;
+
+	if (app->a_conf->app_type != APP_STATIC) {
+		snprintf(err, errlen, "app %s: an external server is not "
+		    "started by fcgipmd", app->a_conf->app_name);
+		return (-1);
+	}
+	if (app->a_timer_set) {
+		evtimer_del(&app->a_timer);
+		app->a_timer_set = 0;
+	}
+	app->a_state = APP_STOPPED;
+	strlcpy(app->a_reason, "stopped by fcgipmctl", sizeof(app->a_reason));
+	app_update_state(app);		/* the connector answers 503 now */
+	TAILQ_FOREACH_SAFE(p, &app->a_procs, p_entry, tp)
+		if (p->p_state == PROC_RUNNING)
+			app_retire(app, p);
+	log_info("app %s: stopped", app->a_conf->app_name);
+	return (0);
+}
+
+/* Back in service; also ends a back-off at once. */
+int
+app_start(struct app *app, char *err, size_t errlen)
+{
+	struct app_conf	*ac = app->a_conf;
+	struct proc	*p;
+	char		 msg[512];
+
+	if (ac->app_type != APP_STATIC) {
+		snprintf(err, errlen, "app %s: an external server is not "
+		    "started by fcgipmd", ac->app_name);
+		return (-1);
+	}
+	if (app->a_timer_set) {
+		evtimer_del(&app->a_timer);
+		app->a_timer_set = 0;
+	}
+	if (app->a_state == APP_STOPPED || app->a_state == APP_BACKOFF ||
+	    app->a_state == APP_REFUSED)
+		app->a_state = APP_STARTING;
+	app->a_failures = 0;
+	while (app->a_nprocs < ac->app_processes)
+		if ((p = app_spawn_one(app, msg, sizeof(msg))) == NULL) {
+			app_spawn_failed(app, msg);
+			snprintf(err, errlen, "app %s: cannot start: %s",
+			    ac->app_name, msg);
+			return (-1);
+		}
+	log_info("app %s: started", ac->app_name);
+	app_update_state(app);
+	return (0);
+}
+
+/* A reload changed the number of processes: start or retire some. */
+void
+app_scale(struct app *app)
+{
+	struct proc	*p;
+
+	while (app->a_nprocs > app->a_conf->app_processes) {
+		/* The youngest go first. */
+		TAILQ_FOREACH_REVERSE(p, &app->a_procs, proclist, p_entry)
+			if (p->p_state == PROC_RUNNING)
+				break;
+		if (p == NULL)
+			break;
+		app_retire(app, p);
+	}
+	app_spawn_more(app);
+}
+
+/* A reload removed the app: its processes drain and stop, then it goes. */
+void
+app_remove(struct app *app)
+{
+	struct proc	*p, *tp;
+
+	app->a_removed = 1;
+	if (app->a_timer_set) {
+		evtimer_del(&app->a_timer);
+		app->a_timer_set = 0;
+	}
+	TAILQ_FOREACH_SAFE(p, &app->a_procs, p_entry, tp)
+		if (p->p_state == PROC_RUNNING)
+			app_retire(app, p);
+	if (TAILQ_EMPTY(&app->a_procs))
+		app_free(app);
+}
+
+/*
+ * Replace this process gracefully: the connector drains it first; if
+ * there is no connector to do so, it has no request left: stop it.
+ */
+static void
+app_retire(struct app *app, struct proc *p)
+{
+	if (p->p_state != PROC_RUNNING)
+		return;
+	app->a_nprocs--;
+	p->p_planned = 1;
+	p->p_state = PROC_DRAINING;
+	log_info("app %s[%d]: draining", app->a_conf->app_name, p->p_pid);
+	if (imsgev_active(&env->env_iev))
+		connector_proc_retire(app, p);
+	else
+		proc_stop(p, SIGTERM);
+}
+
+/* The connector says a draining process has ended its last request. */
+void
+app_proc_retired(struct app *app, struct proc *p)
+{
+	(void)app;
+	if (p->p_state == PROC_DRAINING)
+		proc_stop(p, SIGTERM);
+}
+
+const char *
+app_state_name(struct app *app)
+{
+	switch (app->a_state) {
+	case APP_RUNNING:	return ("running");
+	case APP_STARTING:	return ("starting");
+	case APP_BACKOFF:	return ("backoff");
+	case APP_STOPPED:	return ("stopped");
+	case APP_REFUSED:	return ("refused");
+	}
+	return ("unknown");
 }
 
 /*
@@ -209,12 +454,12 @@ app_backoff_delay(struct app *app)
 	return (d);
 }
 
-static void
+/* The state follows the processes; the connector hears of changes. */
+void
 app_update_state(struct app *app)
 {
-	if (app->a_conf->app_type == APP_EXTERNAL)
-		return;		/* the connector tracks its backends */
-	if (app->a_state != APP_STOPPED && app->a_state != APP_REFUSED) {
+	if (app->a_conf->app_type != APP_EXTERNAL &&
+	    app->a_state != APP_STOPPED && app->a_state != APP_REFUSED) {
 		if (app->a_nprocs >= app->a_conf->app_processes)
 			app->a_state = APP_RUNNING;
 		else if (app->a_failures >= BACKOFF_AFTER)
@@ -222,8 +467,8 @@ app_update_state(struct app *app)
 		else
 			app->a_state = APP_STARTING;
 	}
-	if (app_available(app) != app->a_told_available)
-		connector_app_state(app);
+	connector_app_state(app);
+	sd_notify_status();
 }
 
 /*
@@ -248,6 +493,7 @@ app_reap(pid_t pid, int status)
 	struct app	*app;
 	struct proc	*p = NULL;
 	struct app_conf	*ac;
+	char		 why[128];
 	double		 lived;
 	int		 delay;
 
@@ -260,17 +506,19 @@ app_reap(pid_t pid, int status)
 
 	outpipe_drain(&p->p_out);
 	outpipe_drain(&p->p_err);
-	if (WIFSIGNALED(status)) {
-		snprintf(app->a_reason, sizeof(app->a_reason),
-		    "killed by signal %d (%s)", WTERMSIG(status),
-		    signal_name(WTERMSIG(status)));
-	} else
-		snprintf(app->a_reason, sizeof(app->a_reason),
-		    "exited with status %d", WEXITSTATUS(status));
-	if (p->p_state == PROC_STOPPING || env->env_stopping)
-		log_info("app %s[%d]: %s", ac->app_name, pid, app->a_reason);
+	if (WIFSIGNALED(status))
+		snprintf(why, sizeof(why), "killed by signal %d (%s)",
+		    WTERMSIG(status), signal_name(WTERMSIG(status)));
 	else
-		log_warnx("app %s[%d]: %s", ac->app_name, pid, app->a_reason);
+		snprintf(why, sizeof(why), "exited with status %d",
+		    WEXITSTATUS(status));
+	if (p->p_state != PROC_RUNNING || env->env_stopping)
+		log_info("app %s[%d]: %s", ac->app_name, pid, why);
+	else
+		log_warnx("app %s[%d]: %s", ac->app_name, pid, why);
+	/* A stopped app keeps saying why it is stopped. */
+	if (app->a_state != APP_STOPPED)
+		strlcpy(app->a_reason, why, sizeof(app->a_reason));
 
 	lived = timespec_since(&p->p_started);
 	TAILQ_REMOVE(&app->a_procs, p, p_entry);
@@ -278,8 +526,13 @@ app_reap(pid_t pid, int status)
 	if (p->p_state == PROC_RUNNING)
 		app->a_nprocs--;
 
-	if (env->env_stopping || p->p_state == PROC_STOPPING) {
+	if (env->env_stopping || p->p_state != PROC_RUNNING) {
+		/* Stopped or replaced on purpose: nothing to start. */
 		proc_free(p);
+		if (app->a_removed && TAILQ_EMPTY(&app->a_procs))
+			app_free(app);
+		else
+			app_update_state(app);
 		fcgipmd_check_stopped();
 		return (1);
 	}
@@ -325,6 +578,9 @@ app_proc_done(struct app *app, struct proc *p, int reason)
 	case DONE_MAX_REQUESTS:		why = "max-requests reached"; break;
 	case DONE_IDLE_TIMEOUT:		why = "idle-timeout"; break;
 	case DONE_REQUEST_TIMEOUT:	why = "request-timeout"; break;
+	case DONE_RETIRED:
+		app_proc_retired(app, p);
+		return;
 	default:
 		log_warnx("connector: bad reason %d for app %s[%d]", reason,
 		    app->a_conf->app_name, p->p_pid);
@@ -404,18 +660,27 @@ void
 apps_free(void)
 {
 	struct app	*app;
+
+	while ((app = TAILQ_FIRST(&env->env_apps)) != NULL)
+		app_free(app);
+}
+
+/* Forget an app; one removed by a reload owns its configuration. */
+static void
+app_free(struct app *app)
+{
 	struct proc	*p;
 
-	while ((app = TAILQ_FIRST(&env->env_apps)) != NULL) {
-		TAILQ_REMOVE(&env->env_apps, app, a_entry);
-		while ((p = TAILQ_FIRST(&app->a_procs)) != NULL) {
-			TAILQ_REMOVE(&app->a_procs, p, p_entry);
-			proc_free(p);
-		}
-		if (app->a_timer_set)
-			evtimer_del(&app->a_timer);
-		free(app);
+	TAILQ_REMOVE(&env->env_apps, app, a_entry);
+	while ((p = TAILQ_FIRST(&app->a_procs)) != NULL) {
+		TAILQ_REMOVE(&app->a_procs, p, p_entry);
+		proc_free(p);
 	}
+	if (app->a_timer_set)
+		evtimer_del(&app->a_timer);
+	if (app->a_removed)
+		app_conf_free(app->a_conf);
+	free(app);
 }
 
 /* --- the apps' own stdout and stderr, logged as NAME[pid]: line */

@@ -277,3 +277,100 @@ listen_conf_free(struct listen_conf *lc)
 	allowlist_free(&lc->l_allow);
 	free(lc);
 }
+
+/* --- comparisons, for a reload */
+
+static int
+str_equal(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a == b);
+	return (strcmp(a, b) == 0);
+}
+
+int
+strlist_equal(const struct strlist *a, const struct strlist *b)
+{
+	const struct strentry	*x, *y;
+
+	for (x = TAILQ_FIRST(a), y = TAILQ_FIRST(b); x != NULL && y != NULL;
+	    x = TAILQ_NEXT(x, s_entry), y = TAILQ_NEXT(y, s_entry))
+		if (strcmp(x->s_str, y->s_str) != 0)
+			return (0);
+	return (x == NULL && y == NULL);
+}
+
+/*
+ * Would a process of a be started exactly as one of b?  If not, a
+ * reload restarts the app.  (What only the connector uses -- timeouts,
+ * matches, queue -- and the number of processes need no restart.)
+ */
+int
+app_conf_spawn_equal(const struct app_conf *a, const struct app_conf *b)
+{
+	int	 i;
+
+	if (a->app_type != b->app_type ||
+	    !str_equal(a->app_command, b->app_command) ||
+	    !strlist_equal(&a->app_args, &b->app_args) ||
+	    !str_equal(a->app_user, b->app_user) ||
+	    !str_equal(a->app_group, b->app_group) ||
+	    a->app_uid != b->app_uid || a->app_gid != b->app_gid ||
+	    !strlist_equal(&a->app_env, &b->app_env) ||
+	    !str_equal(a->app_chdir, b->app_chdir) ||
+	    a->app_priority != b->app_priority)
+		return (0);
+	for (i = 0; i < RLIM_CONF_COUNT; i++)
+		if (a->app_rlimit[i].rl_set != b->app_rlimit[i].rl_set ||
+		    a->app_rlimit[i].rl_value != b->app_rlimit[i].rl_value)
+			return (0);
+	return (1);
+}
+
+/* Same backends, in the same order (the connector numbers them). */
+int
+app_conf_backends_equal(const struct app_conf *a, const struct app_conf *b)
+{
+	const struct backend_conf	*x, *y;
+
+	for (x = TAILQ_FIRST(&a->app_backends), y = TAILQ_FIRST(&b->app_backends);
+	    x != NULL && y != NULL;
+	    x = TAILQ_NEXT(x, be_entry), y = TAILQ_NEXT(y, be_entry))
+		if (strcmp(x->be_name, y->be_name) != 0)
+			return (0);
+	return (x == NULL && y == NULL);
+}
+
+/* The same socket: a reload keeps it open. */
+int
+listen_conf_same_socket(const struct listen_conf *a,
+    const struct listen_conf *b)
+{
+	if (a->l_kind != b->l_kind)
+		return (0);
+	if (a->l_kind == LISTEN_UNIX)
+		return (strcmp(a->l_path, b->l_path) == 0);
+	return (a->l_addrlen == b->l_addrlen &&
+	    memcmp(&a->l_addr, &b->l_addr, a->l_addrlen) == 0);
+}
+
+/* Same socket and same options. */
+int
+listen_conf_equal(const struct listen_conf *a, const struct listen_conf *b)
+{
+	const struct allow_conf	*x, *y;
+
+	if (!listen_conf_same_socket(a, b) || !str_equal(a->l_app, b->l_app) ||
+	    a->l_uid != b->l_uid || a->l_gid != b->l_gid ||
+	    !str_equal(a->l_owner, b->l_owner) ||
+	    !str_equal(a->l_group, b->l_group) ||
+	    a->l_mode != b->l_mode || a->l_backlog != b->l_backlog)
+		return (0);
+	for (x = TAILQ_FIRST(&a->l_allow), y = TAILQ_FIRST(&b->l_allow);
+	    x != NULL && y != NULL;
+	    x = TAILQ_NEXT(x, al_entry), y = TAILQ_NEXT(y, al_entry))
+		if (x->al_prefixlen != y->al_prefixlen ||
+		    memcmp(&x->al_addr, &y->al_addr, sizeof(x->al_addr)) != 0)
+			return (0);
+	return (x == NULL && y == NULL);
+}

@@ -194,6 +194,7 @@ struct config {
 
 /* parse.y */
 struct config	*parse_config(const char *);	/* NULL: errors printed */
+struct config	*parse_config_errors(const char *, struct strlist *);
 int		 cmdline_symset(char *);
 
 /* config.c */
@@ -207,5 +208,14 @@ void		 listen_conf_free(struct listen_conf *);
 int		 strlist_add(struct strlist *, const char *);
 void		 strlist_free(struct strlist *);
 size_t		 strlist_count(const struct strlist *);
+int		 strlist_equal(const struct strlist *, const struct strlist *);
+int		 app_conf_spawn_equal(const struct app_conf *,
+		    const struct app_conf *);
+int		 app_conf_backends_equal(const struct app_conf *,
+		    const struct app_conf *);
+int		 listen_conf_same_socket(const struct listen_conf *,
+		    const struct listen_conf *);
+int		 listen_conf_equal(const struct listen_conf *,
+		    const struct listen_conf *);
 
 #endif /* CONFIG_H */

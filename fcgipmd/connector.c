@@ -50,7 +50,6 @@
 static void	 connector_dispatch(int, short, void *);
 static void	 connector_event_update(void);
 static void	 connector_send_config(void);
-static void	 connector_compose(uint32_t, int, const void *, size_t);
 static void	 connector_proc_send(uint32_t, struct app *, struct proc *);
 static void	 connector_connect(struct imsg *);
 static int	 connector_connect_external(struct app *, pid_t, int *);
@@ -136,7 +135,7 @@ connector_start(void)
 	connector_send_config();
 }
 
-static void
+void
 connector_compose(uint32_t type, int fd, const void *data, size_t len)
 {
 	if (!imsgev_active(&env->env_iev)) {
@@ -149,24 +148,19 @@ connector_compose(uint32_t type, int fd, const void *data, size_t len)
 	connector_event_update();
 }
 
+/*
+ * A fresh connector learns everything: its privileges, the settings,
+ * the apps, the listeners, the processes.  A process that was draining
+ * for the old connector has nobody left to drain it: it is stopped.
+ */
 static void
 connector_send_config(void)
 {
 	struct config		*conf = env->env_conf;
 	struct cfg_privsep	 ps;
-	struct cfg_global	 g;
-	struct cfg_app		 ca;
-	struct cfg_match	 cm;
-	struct cfg_listen	 cl;
 	struct app		*app;
-	struct app_conf		*ac;
-	struct match_conf	*m;
 	struct listener		*li;
-	struct allow_conf	*al;
 	struct proc		*p;
-	struct proc_msg		 pm;
-	struct backend_conf	*be;
-	int			 fd, i;
 
 	memset(&ps, 0, sizeof(ps));
 	ps.uid = conf->c_uid;
@@ -174,6 +168,51 @@ connector_send_config(void)
 	ps.verbose = env->env_verbose;
 	strlcpy(ps.chroot, conf->c_chroot, sizeof(ps.chroot));
 	connector_compose(IMSG_CFG_PRIVSEP, -1, &ps, sizeof(ps));
+
+	connector_send_global();
+	connector_send_apps();
+	TAILQ_FOREACH(li, &env->env_listeners, li_entry)
+		connector_send_listener(li, 1);
+	connector_compose(IMSG_CFG_DONE, -1, NULL, 0);
+
+	TAILQ_FOREACH(app, &env->env_apps, a_entry) {
+		TAILQ_FOREACH(p, &app->a_procs, p_entry) {
+			if (p->p_state == PROC_DRAINING)
+				app_proc_retired(app, p);
+			else if (p->p_state == PROC_RUNNING && !app->a_removed)
+				connector_proc_up(app, p);
+		}
+		if (app->a_removed)
+			continue;
+		connector_backends_up(app);
+		memset(&app->a_told, 0, sizeof(app->a_told));
+		connector_app_state(app);
+	}
+}
+
+/* An external's backends stand for processes 1..n. */
+void
+connector_backends_up(struct app *app)
+{
+	struct backend_conf	*be;
+	struct proc_msg		 pm;
+	int			 i = 1;
+
+	TAILQ_FOREACH(be, &app->a_conf->app_backends, be_entry) {
+		memset(&pm, 0, sizeof(pm));
+		pm.app_id = app->a_id;
+		pm.pid = i++;
+		strlcpy(pm.name, be->be_name, sizeof(pm.name));
+		connector_compose(IMSG_PROC_UP, -1, &pm, sizeof(pm));
+	}
+}
+
+/* The settings that may change at run time (log level, reload). */
+void
+connector_send_global(void)
+{
+	struct config		*conf = env->env_conf;
+	struct cfg_global	 g;
 
 	memset(&g, 0, sizeof(g));
 	g.max_params = conf->c_max_params;
@@ -185,8 +224,21 @@ connector_send_config(void)
 		strlcpy(g.status_path, conf->c_status_path,
 		    sizeof(g.status_path));
 	connector_compose(IMSG_CFG_GLOBAL, -1, &g, sizeof(g));
+}
+
+/* Every app of the running configuration with its matches. */
+void
+connector_send_apps(void)
+{
+	struct cfg_app		 ca;
+	struct cfg_match	 cm;
+	struct app		*app;
+	struct app_conf		*ac;
+	struct match_conf	*m;
 
 	TAILQ_FOREACH(app, &env->env_apps, a_entry) {
+		if (app->a_removed)
+			continue;
 		ac = app->a_conf;
 		memset(&ca, 0, sizeof(ca));
 		ca.id = app->a_id;
@@ -227,18 +279,26 @@ connector_send_config(void)
 			connector_compose(IMSG_CFG_MATCH, -1, &cm, sizeof(cm));
 		}
 	}
+}
 
-	TAILQ_FOREACH(li, &env->env_listeners, li_entry) {
+/* A listener, with its socket (new) or without (options changed). */
+void
+connector_send_listener(struct listener *li, int with_fd)
+{
+	struct cfg_listen	 cl;
+	struct app		*app;
+	struct allow_conf	*al;
+	int			 fd = -1;
+
+	{
 		memset(&cl, 0, sizeof(cl));
 		cl.id = li->li_id;
 		cl.kind = li->li_conf->l_kind;
 		strlcpy(cl.name, li->li_name, sizeof(cl.name));
 		if (li->li_conf->l_app != NULL) {
 			cl.has_app = 1;
-			TAILQ_FOREACH(app, &env->env_apps, a_entry)
-				if (strcmp(app->a_conf->app_name,
-				    li->li_conf->l_app) == 0)
-					cl.app_id = app->a_id;
+			if ((app = app_find_name(li->li_conf->l_app)) != NULL)
+				cl.app_id = app->a_id;
 		}
 		TAILQ_FOREACH(al, &li->li_conf->l_allow, al_entry) {
 			struct cfg_allow *ca2;
@@ -259,31 +319,13 @@ connector_send_config(void)
 				memcpy(ca2->addr, &((struct sockaddr_in6 *)
 				    &al->al_addr)->sin6_addr, 16);
 		}
-		if ((fd = dup(li->li_fd)) == -1)
+		if (with_fd && (fd = dup(li->li_fd)) == -1)
 			fatal("%s: dup", __func__);
 		connector_compose(IMSG_CFG_LISTEN, fd, &cl, sizeof(cl));
 	}
-	connector_compose(IMSG_CFG_DONE, -1, NULL, 0);
-
-	TAILQ_FOREACH(app, &env->env_apps, a_entry) {
-		TAILQ_FOREACH(p, &app->a_procs, p_entry)
-			if (p->p_state == PROC_RUNNING)
-				connector_proc_up(app, p);
-		/* An external's backends stand for processes 1..n. */
-		i = 1;
-		TAILQ_FOREACH(be, &app->a_conf->app_backends, be_entry) {
-			memset(&pm, 0, sizeof(pm));
-			pm.app_id = app->a_id;
-			pm.pid = i++;
-			strlcpy(pm.name, be->be_name, sizeof(pm.name));
-			connector_compose(IMSG_PROC_UP, -1, &pm, sizeof(pm));
-		}
-		if (!app_available(app))
-			connector_app_state(app);
-	}
 }
 
-/* Tell the connector a process came (IMSG_PROC_UP) or went (DOWN). */
+/* Tell the connector a process came (PROC_UP), goes (RETIRE), went. */
 static void
 connector_proc_send(uint32_t type, struct app *app, struct proc *p)
 {
@@ -292,7 +334,15 @@ connector_proc_send(uint32_t type, struct app *app, struct proc *p)
 	memset(&pm, 0, sizeof(pm));
 	pm.app_id = app->a_id;
 	pm.pid = p->p_pid;
+	if (type == IMSG_PROC_UP)
+		strlcpy(pm.name, p->p_last_exit, sizeof(pm.name));
 	connector_compose(type, -1, &pm, sizeof(pm));
+}
+
+void
+connector_proc_retire(struct app *app, struct proc *p)
+{
+	connector_proc_send(IMSG_PROC_RETIRE, app, p);
 }
 
 void
@@ -307,16 +357,30 @@ connector_proc_down(struct app *app, struct proc *p)
 	connector_proc_send(IMSG_PROC_DOWN, app, p);
 }
 
+/* The app's state and the parent's figures, when they changed. */
 void
 connector_app_state(struct app *app)
 {
+	struct app_conf		*ac = app->a_conf;
 	struct app_state_msg	 as;
 
+	if (app->a_removed)
+		return;
 	memset(&as, 0, sizeof(as));
 	as.app_id = app->a_id;
 	as.available = app_available(app);
+	as.wanted = ac->app_type == APP_EXTERNAL ? ac->app_nbackends :
+	    ac->app_processes;
+	as.restarts = app->a_restarts;
+	strlcpy(as.state, app_state_name(app), sizeof(as.state));
+	if (ac->app_type != APP_EXTERNAL) {
+		strlcpy(as.user, ac->app_user, sizeof(as.user));
+		strlcpy(as.group, app->a_group, sizeof(as.group));
+	}
 	strlcpy(as.reason, app->a_reason, sizeof(as.reason));
-	app->a_told_available = as.available;
+	if (memcmp(&as, &app->a_told, sizeof(as)) == 0)
+		return;
+	app->a_told = as;
 	connector_compose(IMSG_APP_STATE, -1, &as, sizeof(as));
 }
 
@@ -395,6 +459,11 @@ connector_dispatch(int fd, short ev, void *arg)
 		case IMSG_PROC_SERVED:
 		case IMSG_PROC_DONE:
 			connector_proc_msg(&imsg);
+			break;
+		case IMSG_STATS_APP:
+		case IMSG_STATS_PROC:
+		case IMSG_STATS_END:
+			stats_dispatch(&imsg);
 			break;
 		default:
 			log_warnx("connector: unexpected message type %u",
@@ -578,6 +647,7 @@ connector_reap(pid_t pid, int status)
 		return (0);
 	env->env_cpid = 0;
 	connector_close_channel();
+	stats_connector_gone();
 	if (WIFSIGNALED(status))
 		log_warnx("connector[%d]: killed by signal %d (%s)", pid,
 		    WTERMSIG(status), signal_name(WTERMSIG(status)));

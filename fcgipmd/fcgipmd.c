@@ -106,6 +106,38 @@ sd_notify_send(const char *state)
 	close(fd);
 }
 
+/*
+ * STATUS= for systemctl status: apps running out of all, and what is
+ * wrong if something is.  Sent when it changes.
+ */
+void
+sd_notify_status(void)
+{
+	static char	 last[256];
+	char		 msg[256], bad[128] = "";
+	struct app	*app;
+	int		 n = 0, up = 0;
+
+	if (getenv("NOTIFY_SOCKET") == NULL)
+		return;
+	TAILQ_FOREACH(app, &env->env_apps, a_entry) {
+		if (app->a_removed)
+			continue;
+		n++;
+		if (app->a_state == APP_RUNNING)
+			up++;
+		else if (bad[0] == '\0')
+			snprintf(bad, sizeof(bad), "; %s: %s",
+			    app->a_conf->app_name, app_state_name(app));
+	}
+	snprintf(msg, sizeof(msg), "STATUS=%d of %d apps running%s", up, n,
+	    bad);
+	if (strcmp(msg, last) == 0)
+		return;
+	strlcpy(last, msg, sizeof(last));
+	sd_notify_send(msg);
+}
+
 /* fds 0-2 must be open: spawn.c relies on it. */
 static void
 fds_sanitize(void)
@@ -189,7 +221,9 @@ main(int argc, char *argv[])
 	    sizeof(e.env_connector_path)) == -1)
 		errx(1, "cannot find fcgi-connector (looked next to fcgipmd "
 		    "and in %s)", LIBEXECDIR);
-	if (dirs_prepare(&e) == -1 || listeners_open(&e) == -1)
+	e.env_ctl_fd = -1;
+	if (dirs_prepare(&e) == -1 || listeners_open(&e) == -1 ||
+	    control_open(&e) == -1)
 		errx(1, "cannot start, see the messages above");
 
 	if (!debug) {
@@ -220,11 +254,14 @@ main(int argc, char *argv[])
 	apps_init(&e);
 	connector_start();
 	apps_start();
+	control_listen();
 	log_info("fcgipmd started (%s)", conffile);
-	sd_notify_send("READY=1\nSTATUS=running");
+	sd_notify_send("READY=1");
+	sd_notify_status();
 
 	event_dispatch();
 
+	control_close();
 	listeners_close(&e);
 	apps_free();
 	if (e.env_pidfile != NULL)
@@ -276,8 +313,12 @@ signal_cb(int sig, short ev, void *arg)
 			stop_graceful();
 		break;
 	case SIGHUP:
-		log_warnx("SIGHUP: reload is not supported yet; the running "
-		    "configuration is kept");
+		if (!env->env_stopping) {
+			struct strlist	 errs = TAILQ_HEAD_INITIALIZER(errs);
+
+			(void)reload(&errs);
+			strlist_free(&errs);
+		}
 		break;
 	}
 }

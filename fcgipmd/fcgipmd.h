@@ -46,6 +46,7 @@
 
 enum proc_state {
 	PROC_RUNNING = 1,
+	PROC_DRAINING,		/* replaced: finishing its requests */
 	PROC_STOPPING		/* SIGTERM sent, waiting for it to exit */
 };
 
@@ -68,6 +69,8 @@ struct proc {
 	struct timespec		 p_started;
 	int			 p_served;	/* a request has ended */
 	int			 p_planned;	/* replaced on purpose */
+	int			 p_old;		/* being replaced by a restart */
+	char			 p_last_exit[128]; /* of the one before it */
 	struct outpipe		 p_out;
 	struct outpipe		 p_err;
 	struct event		 p_killtimer;
@@ -93,9 +96,12 @@ struct app {
 	int			 a_failures;	/* failed starts in a row */
 	int			 a_restarts;
 	char			 a_reason[256];	/* last exit or error */
+	char			 a_group[32];	/* group name, for status */
 	struct event		 a_timer;	/* next spawn */
 	int			 a_timer_set;
-	int			 a_told_available;	/* last APP_STATE sent */
+	int			 a_removed;	/* by a reload: going away */
+	int			 a_change;	/* during a reload: what to do */
+	struct app_state_msg	 a_told;	/* last APP_STATE sent */
 };
 TAILQ_HEAD(applist_rt, app);
 
@@ -106,6 +112,9 @@ struct listener {
 	uint32_t		 li_id;
 	int			 li_fd;
 	char			 li_name[PROTO_PATH_MAX];
+	int			 li_kept;	/* during a reload */
+	int			 li_new;	/* opened by a reload */
+	int			 li_changed;	/* options changed by a reload */
 };
 TAILQ_HEAD(listenerlist, listener);
 
@@ -119,7 +128,9 @@ struct fcgipmd {
 	char			 env_connector_path[PATH_MAX];
 	char			 env_apps_dir[PATH_MAX];
 	struct applist_rt	 env_apps;
+	uint32_t		 env_app_ids;	/* the next app's id */
 	struct listenerlist	 env_listeners;
+	uint32_t		 env_listener_ids;
 	uint32_t		 env_sockseq;
 	const char		*env_pidfile;	/* written by us */
 	struct rlimit		 env_nofile;	/* as we found it, for apps */
@@ -131,18 +142,28 @@ struct fcgipmd {
 	int			 env_cquick;	/* quick deaths in a row */
 	struct event		 env_crestart;
 	struct event		 env_stoptimer;
+
+	/* the control socket */
+	int			 env_ctl_fd;
+	struct event		 env_ctl_ev;
+	char			 env_ctl_path[PATH_MAX];	/* ours to unlink */
 };
 
 extern struct fcgipmd	*env;
 
 /* fcgipmd.c */
 void		 sd_notify_send(const char *);
+void		 sd_notify_status(void);
 void		 fcgipmd_check_stopped(void);
 double		 timespec_since(const struct timespec *);
 
 /* listen.c */
 int		 listeners_open(struct fcgipmd *);
 void		 listeners_close(struct fcgipmd *);
+struct listener	*listener_open(struct listen_conf *);
+void		 listener_free(struct listener *);
+int		 unix_socket_listen(const char *, const char *, uid_t, gid_t,
+		    mode_t, int);
 int		 dirs_prepare(struct fcgipmd *);
 
 /* spawn.c */
@@ -150,9 +171,19 @@ pid_t		 spawn_proc(struct app *, struct proc *, char *, size_t);
 
 /* app.c */
 void		 apps_init(struct fcgipmd *);
+struct app	*app_new(struct app_conf *);
 void		 apps_start(void);
 void		 apps_stop(int);
 struct app	*app_find_id(uint32_t);
+struct app	*app_find_name(const char *);
+int		 app_restart(struct app *, char *, size_t);
+int		 app_stop(struct app *, char *, size_t);
+int		 app_start(struct app *, char *, size_t);
+void		 app_scale(struct app *);
+void		 app_remove(struct app *);
+void		 app_proc_retired(struct app *, struct proc *);
+const char	*app_state_name(struct app *);
+void		 app_update_state(struct app *);
 struct proc	*app_find_pid(struct app *, pid_t);
 int		 app_reap(pid_t, int);
 void		 app_proc_served(struct app *, struct proc *);
@@ -169,6 +200,32 @@ void		 connector_kill(void);
 void		 connector_proc_up(struct app *, struct proc *);
 void		 connector_proc_down(struct app *, struct proc *);
 void		 connector_app_state(struct app *);
+void		 connector_proc_retire(struct app *, struct proc *);
+void		 connector_backends_up(struct app *);
+void		 connector_send_global(void);
+void		 connector_send_apps(void);
+void		 connector_send_listener(struct listener *, int);
+void		 connector_compose(uint32_t, int, const void *, size_t);
 int		 app_available(struct app *);
+
+/* control.c */
+int		 control_open(struct fcgipmd *);
+void		 control_listen(void);
+void		 control_close(void);
+
+/* stats.c */
+enum stats_format {
+	STATS_TEXT,
+	STATS_JSON,
+	STATS_OPENMETRICS
+};
+void		 stats_ask(void (*)(void *), void *);
+void		 stats_cancel(void *);
+void		 stats_dispatch(struct imsg *);
+void		 stats_connector_gone(void);
+struct evbuffer	*stats_render(const char *, int, int, char *, size_t);
+
+/* reload.c */
+int		 reload(struct strlist *);
 
 #endif /* FCGIPMD_H */

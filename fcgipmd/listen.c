@@ -131,22 +131,36 @@ dirs_prepare(struct fcgipmd *e)
 static int
 listen_unix(struct listen_conf *lc)
 {
+	return (unix_socket_listen("listen", lc->l_path,
+	    lc->l_owner ? lc->l_uid : 0, lc->l_group ? lc->l_gid : 0,
+	    lc->l_mode, lc->l_backlog));
+}
+
+/*
+ * A listening unix socket at path with that owner and mode (what: for
+ * messages).  One left by a dead instance is replaced; a live one, or
+ * another kind of file, is an error.
+ */
+int
+unix_socket_listen(const char *what, const char *path, uid_t uid, gid_t gid,
+    mode_t mode, int backlog)
+{
 	struct sockaddr_un	 sun;
 	struct stat		 st;
 	int			 fd, probe;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	if (strlcpy(sun.sun_path, lc->l_path, sizeof(sun.sun_path)) >=
+	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
 	    sizeof(sun.sun_path)) {
-		log_warnx("listen %s: path too long", lc->l_path);
+		log_warnx("%s %s: path too long", what, path);
 		return (-1);
 	}
 	/* A socket left by a dead instance is removed; a live one is not. */
-	if (lstat(lc->l_path, &st) == 0) {
+	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
-			log_warnx("listen %s: exists and is not a socket",
-			    lc->l_path);
+			log_warnx("%s %s: exists and is not a socket",
+			    what, path);
 			return (-1);
 		}
 		if ((probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0))
@@ -154,37 +168,35 @@ listen_unix(struct listen_conf *lc)
 			if (connect(probe, (struct sockaddr *)&sun,
 			    sizeof(sun)) == 0) {
 				close(probe);
-				log_warnx("listen %s: another server is "
-				    "listening there", lc->l_path);
+				log_warnx("%s %s: another server is "
+				    "listening there", what, path);
 				return (-1);
 			}
 			close(probe);
 		}
-		(void)unlink(lc->l_path);
+		(void)unlink(path);
 	}
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1) {
-		log_warn("listen %s: socket", lc->l_path);
+		log_warn("%s %s: socket", what, path);
 		return (-1);
 	}
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		log_warn("listen %s: bind", lc->l_path);
+		log_warn("%s %s: bind", what, path);
 		goto fail;
 	}
-	if (chown(lc->l_path, lc->l_owner ? lc->l_uid : 0,
-	    lc->l_group ? lc->l_gid : 0) == -1 ||
-	    chmod(lc->l_path, lc->l_mode) == -1) {
-		log_warn("listen %s", lc->l_path);
+	if (chown(path, uid, gid) == -1 || chmod(path, mode) == -1) {
+		log_warn("%s %s", what, path);
 		goto fail;
 	}
-	if (listen(fd, lc->l_backlog) == -1) {
-		log_warn("listen %s", lc->l_path);
+	if (listen(fd, backlog) == -1) {
+		log_warn("%s %s", what, path);
 		goto fail;
 	}
 	return (fd);
  fail:
 	close(fd);
-	(void)unlink(lc->l_path);
+	(void)unlink(path);
 	return (-1);
 }
 
@@ -230,28 +242,47 @@ listeners_open(struct fcgipmd *e)
 {
 	struct listen_conf	*lc;
 	struct listener		*li;
-	uint32_t		 id = 0;
 
 	TAILQ_INIT(&e->env_listeners);
 	TAILQ_FOREACH(lc, &e->env_conf->c_listens, l_entry) {
-		if ((li = calloc(1, sizeof(*li))) == NULL)
-			fatal("%s", __func__);
-		li->li_conf = lc;
-		li->li_id = id++;
-		if (lc->l_kind == LISTEN_UNIX) {
-			strlcpy(li->li_name, lc->l_path, sizeof(li->li_name));
-			li->li_fd = listen_unix(lc);
-		} else
-			li->li_fd = listen_tcp(lc, li->li_name,
-			    sizeof(li->li_name));
-		if (li->li_fd == -1) {
-			free(li);
+		if ((li = listener_open(lc)) == NULL)
 			return (-1);
-		}
 		TAILQ_INSERT_TAIL(&e->env_listeners, li, li_entry);
-		log_debug("listening on %s", li->li_name);
 	}
 	return (0);
+}
+
+/* One listening socket for the connector, with a new id; NULL: logged. */
+struct listener *
+listener_open(struct listen_conf *lc)
+{
+	struct listener	*li;
+
+	if ((li = calloc(1, sizeof(*li))) == NULL)
+		fatal("%s", __func__);
+	li->li_conf = lc;
+	li->li_id = env->env_listener_ids++;
+	if (lc->l_kind == LISTEN_UNIX) {
+		strlcpy(li->li_name, lc->l_path, sizeof(li->li_name));
+		li->li_fd = listen_unix(lc);
+	} else
+		li->li_fd = listen_tcp(lc, li->li_name, sizeof(li->li_name));
+	if (li->li_fd == -1) {
+		free(li);
+		return (NULL);
+	}
+	log_debug("listening on %s", li->li_name);
+	return (li);
+}
+
+/* Close it, and remove a unix socket from the file system. */
+void
+listener_free(struct listener *li)
+{
+	close(li->li_fd);
+	if (li->li_conf->l_kind == LISTEN_UNIX)
+		(void)unlink(li->li_conf->l_path);
+	free(li);
 }
 
 void
@@ -261,9 +292,6 @@ listeners_close(struct fcgipmd *e)
 
 	while ((li = TAILQ_FIRST(&e->env_listeners)) != NULL) {
 		TAILQ_REMOVE(&e->env_listeners, li, li_entry);
-		close(li->li_fd);
-		if (li->li_conf->l_kind == LISTEN_UNIX)
-			(void)unlink(li->li_conf->l_path);
-		free(li);
+		listener_free(li);
 	}
 }

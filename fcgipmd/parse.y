@@ -106,6 +106,7 @@ static struct tokinfo	 tk_cur, tk_prev;
 
 static struct config	*conf;
 static int		 errors;
+static struct strlist	*error_list;	/* a reload's: errors go here */
 static const struct file *lasterr_file;	/* one syntax error a line */
 static int		 lasterr_line;
 static int		 user_explicit;	/* the connector's user was named */
@@ -126,6 +127,8 @@ typedef struct {
 
 int		 yyparse(void);
 int		 yylex(void);
+static void	 conf_error_line(const char *, ...)
+		    __attribute__((__format__ (printf, 1, 2)));
 static int	 yyerror(const char *, ...)
 		    __attribute__((__format__ (printf, 1, 2)));
 static void	 conf_error(const char *, int, const char *, ...)
@@ -729,13 +732,31 @@ lookup(const char *s)
 
 /* --- errors */
 
+/* FILE:LINE: message, on stderr or into the reload's error list. */
 static void
 vconf_error(const char *fname, int line, const char *fmt, va_list ap)
 {
-	fprintf(stderr, "%s:%d: ", fname, line);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	char	 msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (fname != NULL)
+		conf_error_line("%s:%d: %s", fname, line, msg);
+	else
+		conf_error_line("%s", msg);
 	errors++;
+}
+
+static void
+conf_error_line(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 line[1200];
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (error_list == NULL || strlist_add(error_list, line) == -1)
+		fprintf(stderr, "%s\n", line);
 }
 
 /* An error at a given place (checks made after the place was read). */
@@ -2034,6 +2055,18 @@ conf_check(void)
  * Read the configuration in filename (and what it includes).  Errors
  * are printed to stderr; NULL if there was any.
  */
+/* As parse_config, the errors into errs instead of onto stderr. */
+struct config *
+parse_config_errors(const char *filename, struct strlist *errs)
+{
+	struct config	*c;
+
+	error_list = errs;
+	c = parse_config(filename);
+	error_list = NULL;
+	return (c);
+}
+
 struct config *
 parse_config(const char *filename)
 {
@@ -2057,7 +2090,7 @@ parse_config(const char *filename)
 		return (NULL);
 	}
 	if ((file = pushfile(filename)) == NULL) {
-		fprintf(stderr, "%s: %s\n", filename, strerror(errno));
+		conf_error_line("%s: %s", filename, strerror(errno));
 		config_free(conf);
 		conf = NULL;
 		return (NULL);

@@ -72,6 +72,7 @@ fi
 cat >"$WORK/fcgipmd.conf" <<EOT
 socket-dir "$WORK/run"
 chroot "$WORK/empty"
+control socket "$WORK/ctl.sock"
 listen on "$WORK/fcgi.sock" owner "$WEB_USER" mode 0660
 app "echo" {
 	command "$WORK/bin/echo"
@@ -158,9 +159,9 @@ APACHE_MODULES="alias" start_apache "$APORT" "
 <Proxy \"unix:$WORK/fcgi.sock|fcgi://pmreuse\">
 	ProxySet enablereuse=on
 </Proxy>
-ProxyPass /direct/ \"unix:$WORK/direct.sock|fcgi://localhost/\"
+ProxyPass /direct/ \"unix:$WORK/direct.sock|fcgi://direct/\"
 ProxyPass /pmr/ \"unix:$WORK/fcgi.sock|fcgi://pmreuse/pmr/\"
-ProxyPass /pmnr/ \"unix:$WORK/fcgi.sock|fcgi://localhost/pmnr/\"
+ProxyPass /pmnr/ \"unix:$WORK/fcgi.sock|fcgi://pmnoreuse/pmnr/\"
 $FCGID_CONF" || exit 1
 sleep 1
 

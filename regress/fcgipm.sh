@@ -74,6 +74,7 @@ need_fcgipmd() {
 	    chmod 755 "$WORK/bin" "$WORK/bin/echo" || return 1
 	ECHO=$WORK/bin/echo
 	SOCK=$WORK/fcgi.sock
+	CTLSOCK=$WORK/ctl.sock
 	PORT=$(free_port) || return 1
 	FCGIPMD_LOG=$WORK/fcgipmd.log
 	return 0
@@ -83,6 +84,7 @@ base_conf() {
 	cat <<EOF
 socket-dir "$WORK/run"
 chroot "$WORK/empty"
+control socket "$CTLSOCK"
 listen on "$SOCK" owner "$WEB_USER" mode 0660
 listen on 127.0.0.1 port $PORT
 EOF

@@ -25,6 +25,7 @@ cp "$APPS/echo" "$WORK/bin/echo"
 cat >"$WORK/f.conf" <<EOT
 socket-dir "$WORK/run"
 chroot "$WORK/empty"
+control socket "$WORK/ctl.sock"
 listen on "$WORK/fcgi.sock"
 app "echo" { command "$WORK/bin/echo" }
 EOT

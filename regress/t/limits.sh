@@ -92,11 +92,11 @@ wait $Q3
 # ping and status, answered by the connector
 expect_eq limits-ping pong "$("$CLIENT" -s "$SOCK" -b -p REQUEST_URI=/fcgipm-ping)"
 out=$("$CLIENT" -s "$SOCK" -b -p REQUEST_URI=/fcgipm-status)
-expect_match limits-status-text '^recycle processes 1 busy 0 queued 0 requests [0-9]+' "$out"
+expect_match limits-status-text '^recycle +static +[^ ]+ +1/1 +0 +0 +[0-9]+ ' "$out"
 out=$("$CLIENT" -s "$SOCK" -b -p "REQUEST_URI=/fcgipm-status?full")
-expect_match limits-status-full '^  pid [0-9]+ (idle|busy|draining) busy [0-9]+ requests [0-9]+$' "$out"
+expect_match limits-status-full '^  [0-9]+ +(starting|idle|busy|draining) +[0-9]+ +[0-9]+ ' "$out"
 out=$("$CLIENT" -s "$SOCK" -b -p "REQUEST_URI=/fcgipm-status?json")
-expect_match limits-status-json '^\{"apps": \[\{"name": "idle", "processes": 1,' "$out"
+expect_match limits-status-json '^\{"apps": \[\{"name": "idle", "type": "static", ' "$out"
 out=$("$CLIENT" -s "$SOCK" -b -p "REQUEST_URI=/fcgipm-status?openmetrics")
 expect_match limits-status-openmetrics 'fcgipm_busy\{app="queue"\} [0-9]+' "$out"
 expect_match limits-status-openmetrics-eof '# EOF$' "$out"

@@ -7,7 +7,7 @@ if ! command -v mandoc >/dev/null 2>&1; then
 	exit 0
 fi
 for page in fcgipmd/fcgipmd.8 fcgipmd/fcgipmd.conf.5 \
-    fcgi-connector/fcgi-connector.8; do
+    fcgi-connector/fcgi-connector.8 fcgipmctl/fcgipmctl.8; do
 	name=manpage_$(basename "$page")
 	if [ ! -f "$TOP/$page" ]; then
 		fail "$name" "missing"

@@ -274,7 +274,7 @@ below protocol-abort-prompt "$(printf '%s\n' "$OUT" | head -n 1 |
 expect_match protocol-abort-neighbour '^end 2 proto 0 app 0 status 200 ' "$OUT"
 expect_match protocol-abort-neighbour-pid '^2> [0-9]+$' "$OUT"
 fast protocol-abort-no-work-for-aborted-process 1000 3 4 5
-expect_match protocol-abort-not-left-busy '^1> echo processes 2 busy 0 queued 0 ' "$OUT"
+expect_match protocol-abort-not-left-busy '^1> echo +static +[^ ]+ +2/2 +0 +0 ' "$OUT"
 # both processes answer at once
 below protocol-abort-after-1 "$(printf '%s\n' "$OUT" | tail -n 2 | head -n 1 |
     sed -n 's/^end 1 proto 0 app 0 status 200 .* ms \([0-9]*\)$/\1/p')" 1000
@@ -317,7 +317,7 @@ expect_match protocol-abort-params '^end 4 proto 0 app 0 status 0 body 0 ' "$OUT
 below protocol-abort-params-prompt "$(endv 4 ms)" 300
 expect_match protocol-abort-queued-others '^end 2 proto 0 app 0 status 200 body 6 ' "$OUT"
 expect_match protocol-abort-queued-conn-usable '^end 5 proto 0 app 0 status 200 body 6 ' "$OUT"
-expect_match protocol-abort-queued-none-left '^1> echo processes 2 busy 0 queued 0 ' "$OUT"
+expect_match protocol-abort-queued-none-left '^1> echo +static +[^ ]+ +2/2 +0 +0 ' "$OUT"
 
 # --- 6. the web server hangs up mid-request: the other process serves
 # on (and is the only one given work while the abandoned request

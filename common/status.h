@@ -1,0 +1,84 @@
+/*
+ * Copyright (c) 2026 The fcgipmd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Status figures and their renderings, shared by fcgipmd (for
+ * fcgipmctl status and metrics) and fcgi-connector (for status-path).
+ * Each side fills an array of struct st_app from what it knows; the
+ * functions below write the formats of DESIGN section 10:
+ *
+ *   st_text         the status table (fcgipmctl status, status-path);
+ *                   with procs: a process table after each app row
+ *   st_json         {"apps": [...]} with stable field names
+ *   st_openmetrics  OpenMetrics text, ending with "# EOF"
+ */
+
+#ifndef STATUS_H
+#define STATUS_H
+
+#include <sys/types.h>
+#include <stdint.h>
+
+#include <event2/buffer.h>
+
+/* The connector's own replies counted by code (fcgipm_responses_total). */
+#define ST_NCODES		8
+extern const int	 st_codes[ST_NCODES];	/* 400 403 404 431 500 502 503 504 */
+
+/* Request duration histogram: upper bounds in seconds, then +Inf. */
+#define ST_NBUCKETS		12
+extern const double	 st_bounds[ST_NBUCKETS - 1];
+
+struct st_proc {
+	long		 pid;		/* external: backend number */
+	char		 state[16];	/* starting idle busy draining; up down */
+	uint64_t	 requests;
+	long long	 age;		/* seconds since it started */
+	char		 last_exit[128]; /* of the process it replaced; "" */
+	char		 address[128];	/* external backends only; "" */
+};
+
+struct st_app {
+	char		 name[64];
+	char		 type[16];	/* static dynamic external */
+	char		 user[32];	/* "" for external */
+	char		 group[32];
+	int		 live;		/* external: backends up */
+	int		 wanted;	/* external: backends configured */
+	int		 busy;
+	int		 queued;
+	uint64_t	 requests;	/* ended by the app */
+	uint64_t	 errors;	/* answered by fcgipmd itself */
+	int		 restarts;
+	char		 state[16];	/* running starting backoff stopped refused */
+	char		 reason[256];	/* last exit or error; "" */
+	uint64_t	 responses[ST_NCODES];
+	uint64_t	 buckets[ST_NBUCKETS];	/* per bucket, not cumulative */
+	double		 duration_sum;	/* seconds */
+	uint64_t	 duration_count;
+	struct st_proc	*procs;
+	int		 nprocs;
+};
+
+int	 st_code_index(int);		/* -1: a code not counted */
+int	 st_bucket_index(double);	/* seconds -> bucket */
+
+void	 st_text(struct evbuffer *, const struct st_app *, int, int);
+void	 st_json(struct evbuffer *, const struct st_app *, int);
+void	 st_openmetrics(struct evbuffer *, const struct st_app *, int);
+void	 st_json_string(struct evbuffer *, const char *);	/* quoted, escaped */
+
+#endif /* STATUS_H */
