@@ -92,6 +92,58 @@ out=$("$CTL" -s "$WORK/nosuch.sock" status 2>&1)
 expect_eq ctl-no-daemon-exit 1 $?
 expect_match ctl-no-daemon-message 'is fcgipmd running' "$out"
 
+# --- hostile input on the control socket: a descriptor, another
+# protocol version, an unknown command, garbage; the daemon answers on
+raw_ctl() {
+	python3 - "$CTLSOCK" "$1" <<'PYEOF'
+import socket, struct, sys, array
+path, what = sys.argv[1], sys.argv[2]
+def msg(t, data):
+    return struct.pack("<IIHHII", t, 20 + len(data), 0, 0, 0, 0) + data
+def req(version, cmd):
+    return struct.pack("<Iii", version, cmd, 0) + b"\0" * 256
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(5)
+s.connect(path)
+if what == "fd":
+    fds = array.array("i", [0])
+    s.sendmsg([msg(100, req(1, 1))],
+        [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds)])
+elif what == "version":
+    s.sendall(msg(100, req(99, 1)))
+elif what == "command":
+    s.sendall(msg(100, req(1, 42)))
+else:
+    s.sendall(b"\xff" * 64)
+got = b""
+while True:
+    try:
+        b = s.recv(65536)
+    except (ConnectionResetError, socket.timeout):
+        break
+    if not b:
+        break
+    got += b
+out, status = [], "none"
+while len(got) >= 20:
+    t, l = struct.unpack("<II", got[:8])
+    data, got = got[20:l], got[l:]
+    if t in (101, 102):
+        out.append(data.decode(errors="replace").strip())
+    elif t == 103:
+        status = str(struct.unpack("<Ii", data[:8])[1])
+print(("result %s %s" % (status, " ".join(out))).strip())
+PYEOF
+}
+expect_eq ctl-hostile-fd-closed "result none" "$(raw_ctl fd)"
+expect_match ctl-hostile-version '^result 1 .*protocol version 99.*version 1' \
+    "$(raw_ctl version)"
+expect_match ctl-hostile-command '^result 1 .*unknown command' \
+    "$(raw_ctl command)"
+expect_eq ctl-hostile-garbage-closed "result none" "$(raw_ctl garbage)"
+check ctl-hostile-daemon-answers eval 'ctl status >/dev/null'
+check ctl-hostile-logged fcgipmd_log_has 'control: uid 0: malformed message'
+
 # --- status
 curl -s -o /dev/null "$URL/echo/"
 out=$(ctl status)
@@ -230,44 +282,56 @@ expect_eq ctl-bad-reload-serves hello "$(curl -s --max-time 5 "$URL/echo/")"
 expect_eq ctl-bad-reload-same-pids "$ECHO_PIDS" "$(status_pids echo)"
 cp "$WORK/good.conf" "$WORK/fcgipmd.conf"
 
-# --- under load: every operation, failures counted
+# --- under load: each operation while wrk sends requests through
+# nginx; every response counted (LOAD lines in $WORK/load.txt)
+
+# load_during NAME COMMAND...: wrk on /echo/ (and on /other/ when
+# LOAD_OTHER is set) for 4 s; COMMAND runs after 1 s and must succeed;
+# no response may fail and no connection may break.
+load_during() {
+	_n=$1
+	shift
+	wrk -t1 -c4 -d4s "$URL/echo/" >"$WORK/wrk-$_n.echo" 2>&1 &
+	_w1=$!
+	track $_w1
+	_w2=
+	if [ -n "${LOAD_OTHER:-}" ]; then
+		wrk -t1 -c2 -d4s "$URL/other/" >"$WORK/wrk-$_n.other" 2>&1 &
+		_w2=$!
+		track $_w2
+	fi
+	sleep 1
+	"$@" >>"$WORK/op.log" 2>&1
+	expect_eq "$_n" 0 $?
+	wait $_w1 $_w2
+	untrack $_w1
+	[ -z "$_w2" ] || untrack $_w2
+	for _f in "$WORK/wrk-$_n".*; do
+		_t=$(awk '/requests in/ { print $1 }' "$_f")
+		_bad=$(awk '/Non-2xx/ { print $NF }' "$_f")
+		_err=$(grep 'Socket errors' "$_f")
+		echo "LOAD $_n ${_f##*.}: $_t requests, ${_bad:-0} failed" \
+		    "$_err" >>"$WORK/load.txt"
+		expect_match "$_n-${_f##*.}-load-ran" '^[0-9]{3,}$' "$_t"
+		expect_eq "$_n-${_f##*.}-no-failures" "0 " "${_bad:-0} $_err"
+	done
+}
+
 OTHER_PIDS=$(status_pids other)
-wrk -t1 -c4 -d14s "$URL/echo/" >"$WORK/wrk.out" 2>&1 &
-WRK=$!
-track $WRK
-sleep 1
-ctl restart all >"$WORK/op.log" 2>&1
-expect_eq ctl-load-restart-all 0 $?
-sleep 1
+LOAD_OTHER=1 load_during ctl-load-restart-all ctl restart all
 A=$(status_pids echo)
 printf '%s\n' "$(conf 'env "CHANGED=1"')" >"$WORK/fcgipmd.conf"
-ctl reload >>"$WORK/op.log" 2>&1
-expect_eq ctl-load-reload-changed 0 $?
-sleep 1
+load_during ctl-load-reload-changed ctl reload
 B=$(status_pids echo)
-kill -HUP "$FCGIPMD_PID"
-sleep 1
+load_during ctl-load-sighup kill -HUP "$FCGIPMD_PID"
 C=$(status_pids echo)
-ctl stop other >>"$WORK/op.log" 2>&1
-expect_eq ctl-load-stop-other 0 $?
+load_during ctl-load-stop-other ctl stop other
 expect_match ctl-stopped-other-503 '^503$' \
     "$(curl -s -o /dev/null -w '%{http_code}' "$URL/other/")"
 expect_eq ctl-stopped-other-state stopped \
     "$(ctl status | awk '$1 == "other" { print $10 }')"
-sleep 1
-ctl start other >>"$WORK/op.log" 2>&1
-expect_eq ctl-load-start-other 0 $?
+load_during ctl-load-start-other ctl start other
 expect_eq ctl-started-other-serves hello "$(curl -s --max-time 5 "$URL/other/")"
-wait $WRK
-untrack $WRK
-total=$(awk '/requests in/ { print $1 }' "$WORK/wrk.out")
-non2xx=$(awk '/Non-2xx/ { print $NF }' "$WORK/wrk.out")
-sockerr=$(awk '/Socket errors/ { print }' "$WORK/wrk.out")
-echo "ctl: $total requests during the operations, non-2xx ${non2xx:-0}," \
-    "${sockerr:-no socket errors}"
-expect_match ctl-load-ran '^[0-9]{3,}$' "$total"
-expect_eq ctl-load-no-failed-response 0 "${non2xx:-0}"
-expect_eq ctl-load-no-socket-error "" "$sockerr"
 expect_eq ctl-reload-changed-restarted 2 \
     "$(for p in $B; do case " $A " in *" $p "*) ;; *) echo $p ;; esac; done | wc -l)"
 expect_eq ctl-sighup-unchanged-same-pids "$B" "$C"
