@@ -217,7 +217,7 @@ app_spawn_one(struct app *app, char *msg, size_t msglen)
 		return (NULL);
 	}
 	p->p_state = PROC_RUNNING;
-	strlcpy(p->p_last_exit, app->a_reason, sizeof(p->p_last_exit));
+	strlcpy(p->p_last_exit, app->a_last_exit, sizeof(p->p_last_exit));
 	TAILQ_INSERT_TAIL(&app->a_procs, p, p_entry);
 	app->a_nprocs++;
 	outpipe_start(&p->p_out, p);
@@ -262,8 +262,10 @@ app_restart(struct app *app, char *err, size_t errlen)
 	}
 	TAILQ_FOREACH(p, &app->a_procs, p_entry)
 		p->p_old = p->p_state == PROC_RUNNING;
-	if (app->a_state == APP_STOPPED || app->a_state == APP_REFUSED)
+	if (app->a_state == APP_STOPPED || app->a_state == APP_REFUSED) {
 		app->a_state = APP_STARTING;
+		strlcpy(app->a_reason, app->a_last_exit, sizeof(app->a_reason));
+	}
 	for (i = 0; i < ac->app_processes; i++)
 		if (app_spawn_one(app, msg, sizeof(msg)) == NULL) {
 			failed = 1;
@@ -339,8 +341,10 @@ app_start(struct app *app, char *err, size_t errlen)
 		app->a_timer_set = 0;
 	}
 	if (app->a_state == APP_STOPPED || app->a_state == APP_BACKOFF ||
-	    app->a_state == APP_REFUSED)
+	    app->a_state == APP_REFUSED) {
 		app->a_state = APP_STARTING;
+		strlcpy(app->a_reason, app->a_last_exit, sizeof(app->a_reason));
+	}
 	app->a_failures = 0;
 	while (app->a_nprocs < ac->app_processes)
 		if ((p = app_spawn_one(app, msg, sizeof(msg))) == NULL) {
@@ -478,6 +482,8 @@ app_update_state(struct app *app)
 int
 app_available(struct app *app)
 {
+	if (app->a_state == APP_STOPPED)
+		return (0);	/* its processes only finish what they have */
 	if (app->a_nprocs > 0)
 		return (1);
 	return (app->a_state == APP_RUNNING || app->a_state == APP_STARTING);
@@ -516,6 +522,7 @@ app_reap(pid_t pid, int status)
 		log_info("app %s[%d]: %s", ac->app_name, pid, why);
 	else
 		log_warnx("app %s[%d]: %s", ac->app_name, pid, why);
+	strlcpy(app->a_last_exit, why, sizeof(app->a_last_exit));
 	/* A stopped app keeps saying why it is stopped. */
 	if (app->a_state != APP_STOPPED)
 		strlcpy(app->a_reason, why, sizeof(app->a_reason));

@@ -238,7 +238,8 @@ static void
 control_run(struct ctl_conn *cc)
 {
 	struct ctl_request	*r = &cc->cc_req;
-	struct strlist		 errs;
+	struct strlist		 errs, warns;
+	struct strentry		*se;
 	char			 err[1024];
 	int			 rv;
 
@@ -271,7 +272,13 @@ control_run(struct ctl_conn *cc)
 		rv = control_each_app(cc, &errs, app_start, "started");
 		break;
 	case CTL_RELOAD:
-		if ((rv = reload(&errs)) == 0 && !r->json)
+		TAILQ_INIT(&warns);
+		rv = reload(&errs, &warns);
+		TAILQ_FOREACH(se, &warns, s_entry)
+			control_printf(cc, IMSG_CTL_STDERR,
+			    "fcgipmctl: warning: %s\n", se->s_str);
+		strlist_free(&warns);
+		if (rv == 0 && !r->json)
 			control_printf(cc, IMSG_CTL_STDOUT,
 			    "configuration reloaded\n");
 		break;

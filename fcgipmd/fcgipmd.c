@@ -315,9 +315,11 @@ signal_cb(int sig, short ev, void *arg)
 	case SIGHUP:
 		if (!env->env_stopping) {
 			struct strlist	 errs = TAILQ_HEAD_INITIALIZER(errs);
+			struct strlist	 warns = TAILQ_HEAD_INITIALIZER(warns);
 
-			(void)reload(&errs);
+			(void)reload(&errs, &warns);
 			strlist_free(&errs);
+			strlist_free(&warns);
 		}
 		break;
 	}

@@ -95,7 +95,8 @@ struct app {
 	int			 a_nprocs;	/* running, not stopping */
 	int			 a_failures;	/* failed starts in a row */
 	int			 a_restarts;
-	char			 a_reason[256];	/* last exit or error */
+	char			 a_reason[256];	/* why in this state */
+	char			 a_last_exit[128];	/* of its last process */
 	char			 a_group[32];	/* group name, for status */
 	struct event		 a_timer;	/* next spawn */
 	int			 a_timer_set;
@@ -226,6 +227,6 @@ void		 stats_connector_gone(void);
 struct evbuffer	*stats_render(const char *, int, int, char *, size_t);
 
 /* reload.c */
-int		 reload(struct strlist *);
+int		 reload(struct strlist *, struct strlist *);
 
 #endif /* FCGIPMD_H */

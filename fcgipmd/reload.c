@@ -60,9 +60,12 @@ static int	 listeners_prepare(struct config *, struct listenerlist *,
 static enum app_change app_change(struct app *, struct app_conf *,
 		    struct config *, struct config *);
 
-/* 0: reloaded; -1: errs says why (nothing changed if the file is bad). */
+/*
+ * 0: reloaded; -1: errs says why (nothing changed if the file is bad).
+ * warns: settings kept until a restart.
+ */
 int
-reload(struct strlist *errs)
+reload(struct strlist *errs, struct strlist *warns)
 {
 	struct config		*oconf = env->env_conf, *nconf;
 	struct listenerlist	 keep;
@@ -86,7 +89,7 @@ reload(struct strlist *errs)
 		sd_notify_status();
 		return (-1);
 	}
-	keep_startup_settings(oconf, nconf, errs);
+	keep_startup_settings(oconf, nconf, warns);
 	if (listeners_prepare(nconf, &keep, errs) == -1) {
 		config_free(nconf);
 		log_warnx("reload failed: the running configuration is kept");
@@ -217,9 +220,12 @@ keep_startup_settings(struct config *o, struct config *n,
 	KEEP_VAL(c_control_mode, "control socket mode");
 	KEEP_VAL(c_connector_priority, "connector-priority");
 	if ((o->c_pidfile == NULL) != (n->c_pidfile == NULL) ||
-	    (o->c_pidfile != NULL && strcmp(o->c_pidfile, n->c_pidfile) != 0))
+	    (o->c_pidfile != NULL && strcmp(o->c_pidfile, n->c_pidfile) != 0)) {
 		log_warnx("reload: pidfile changed: it takes effect when "
 		    "fcgipmd restarts");
+		(void)strlist_add(warns, "pidfile changed: it takes effect "
+		    "when fcgipmd restarts");
+	}
 	tmp = o->c_pidfile;
 	o->c_pidfile = n->c_pidfile;
 	n->c_pidfile = tmp;

@@ -325,12 +325,21 @@ load_during ctl-load-reload-changed ctl reload
 B=$(status_pids echo)
 load_during ctl-load-sighup kill -HUP "$FCGIPMD_PID"
 C=$(status_pids echo)
+# stop drains even while requests for the stopped app keep coming
+OTHER2=$(status_pids other)
+wrk -t1 -c2 -d8s "$URL/other/" >"$WORK/wrk-other-stopped" 2>&1 &
+WOTHER=$!
+track $WOTHER
 load_during ctl-load-stop-other ctl stop other
+check ctl-stop-under-load-drained wait_for 20 gone $OTHER2
+check ctl-stop-under-load-still-loaded alive $WOTHER
 expect_match ctl-stopped-other-503 '^503$' \
     "$(curl -s -o /dev/null -w '%{http_code}' "$URL/other/")"
 expect_eq ctl-stopped-other-state stopped \
     "$(ctl status | awk '$1 == "other" { print $10 }')"
 load_during ctl-load-start-other ctl start other
+wait $WOTHER
+untrack $WOTHER
 expect_eq ctl-started-other-serves hello "$(curl -s --max-time 5 "$URL/other/")"
 expect_eq ctl-reload-changed-restarted 2 \
     "$(for p in $B; do case " $A " in *" $p "*) ;; *) echo $p ;; esac; done | wc -l)"
