@@ -36,10 +36,12 @@ COMMON_SRCS = common/log.c common/imsg.c common/imsgev.c common/fcgi.c \
 	common/util.c common/status.c
 FCGIPMD_SRCS = fcgipmd/fcgipmd.c fcgipmd/config.c fcgipmd/parse.c \
 	fcgipmd/listen.c fcgipmd/spawn.c fcgipmd/app.c fcgipmd/connector.c \
-	fcgipmd/control.c fcgipmd/reload.c fcgipmd/stats.c
+	fcgipmd/control.c fcgipmd/reload.c fcgipmd/stats.c fcgipmd/dynamic.c \
+	fcgipmd/wrapper.c
 CONNECTOR_SRCS = fcgi-connector/connector.c fcgi-connector/sandbox.c \
 	fcgi-connector/front.c fcgi-connector/back.c fcgi-connector/route.c \
-	fcgi-connector/pool.c fcgi-connector/conn.c fcgi-connector/status.c
+	fcgi-connector/pool.c fcgi-connector/conn.c fcgi-connector/status.c \
+	fcgi-connector/dynamic.c
 FCGIPMCTL_SRCS = fcgipmctl/fcgipmctl.c
 
 COMMON_OBJS = $(COMMON_SRCS:%.c=$(O)/%.o)
@@ -51,7 +53,7 @@ PROGS	= $(O)/fcgipmd/fcgipmd $(O)/fcgi-connector/fcgi-connector \
 	  $(O)/fcgipmctl/fcgipmctl
 
 UNIT_TESTS = $(O)/regress/unit/test_imsg $(O)/regress/unit/test_fcgi \
-	$(O)/regress/unit/test_status
+	$(O)/regress/unit/test_status $(O)/regress/unit/test_wrapper
 TEST_APPS = $(O)/regress/apps/echo
 TEST_TOOLS = $(O)/regress/tools/fcgi-client $(O)/regress/tools/idleconns $(O)/regress/tools/fcgi-script
 
@@ -85,6 +87,11 @@ $(O)/fcgipmctl/fcgipmctl: $(FCGIPMCTL_OBJS) $(COMMON_OBJS)
 regress: $(PROGS) $(UNIT_TESTS) $(TEST_APPS) $(TEST_TOOLS)
 
 $(O)/regress/unit/test_%: regress/unit/test_%.c $(COMMON_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(O)/regress/unit/test_wrapper: regress/unit/test_wrapper.c \
+    $(O)/fcgipmd/wrapper.o $(O)/fcgipmd/config.o $(COMMON_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 

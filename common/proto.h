@@ -41,6 +41,14 @@
  *
  * Status: the parent asks STATS_REQUEST; the connector answers one
  * STATS_APP per app, one STATS_PROC per process, then STATS_END.
+ *
+ * Dynamic classes: a request for a path under a dynamic directory
+ * (CFG_DYNDIR) that is not a class yet makes the connector queue it
+ * on a provisional app with an id of its own (DYN_ID_BIT set) and ask
+ * DYN_START.  The parent checks the path; if it accepts, the class
+ * keeps that id: CFG_APP, DYN_RESULT (0), then PROC_UP as for any app;
+ * else DYN_RESULT with the HTTP status and why.  Requests that wait
+ * longer than start-delay make the connector ask DYN_GROW.
  */
 
 #ifndef PROTO_H
@@ -50,7 +58,7 @@
 #include <stdint.h>
 
 #define CONNECTOR_FD		3	/* imsg socketpair in the connector */
-#define PROTO_NAME_MAX		64	/* app names */
+#define PROTO_NAME_MAX		256	/* app names, dynamic class paths */
 #define PROTO_PATH_MAX		1024	/* match strings, chroot path */
 
 /* Kinds the parent's configuration and the connector share. */
@@ -102,6 +110,13 @@ enum imsg_type {
 	IMSG_CFG_RELOAD,	/* empty: a new configuration follows */
 	IMSG_LISTEN_CLOSE,	/* uint32_t listener id */
 	IMSG_PROC_RETIRE,	/* struct proc_msg: drain, then PROC_DONE */
+
+	/* dynamic classes */
+	IMSG_CFG_DYNAMIC,	/* struct cfg_dynamic: the class template */
+	IMSG_CFG_DYNDIR,	/* struct cfg_dyndir */
+	IMSG_DYN_START,		/* connector: struct dyn_start */
+	IMSG_DYN_RESULT,	/* parent: struct dyn_result */
+	IMSG_DYN_GROW,		/* connector: struct dyn_grow */
 
 	/* parent <-> connector: figures for fcgipmctl */
 	IMSG_STATS_REQUEST,	/* uint32_t token */
@@ -190,6 +205,7 @@ struct app_state_msg {
 	int		 available;
 	int		 wanted;	/* processes */
 	int		 restarts;
+	int		 load;		/* dynamic: percent busy; else -1 */
 	char		 state[16];	/* running starting backoff ... */
 	char		 user[32];
 	char		 group[32];
@@ -198,6 +214,34 @@ struct app_state_msg {
 
 #define STATS_NCODES		8	/* = ST_NCODES (status.h) */
 #define STATS_NBUCKETS		12	/* = ST_NBUCKETS */
+
+#define DYN_ID_BIT		0x80000000U	/* ids the connector picks */
+
+/* The template of every dynamic class (cfg.id and name unused). */
+struct cfg_dynamic {
+	struct cfg_app	 cfg;
+	int		 start_delay;	/* seconds */
+};
+
+struct cfg_dyndir {
+	char		 path[PROTO_PATH_MAX];
+};
+
+struct dyn_start {
+	uint32_t	 app_id;	/* DYN_ID_BIT set */
+	char		 path[PROTO_NAME_MAX];
+};
+
+struct dyn_result {
+	uint32_t	 app_id;
+	int		 status;	/* 0: a class; else 403, 404, 503 */
+	char		 reason[256];
+};
+
+struct dyn_grow {
+	uint32_t	 app_id;
+	int		 count;		/* requests waiting too long */
+};
 
 struct stats_app {
 	uint32_t	 token;
@@ -210,6 +254,7 @@ struct stats_app {
 	uint64_t	 buckets[STATS_NBUCKETS];
 	double		 duration_sum;
 	uint64_t	 duration_count;
+	double		 busy_time;	/* seconds of backend work, total */
 };
 
 struct stats_proc {

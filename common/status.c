@@ -232,11 +232,18 @@ st_text(struct evbuffer *b, const struct st_app *apps, int napps, int procs)
 		a = &apps[i];
 		app_cells(a, c);
 		row_print(b, "", c, w, APP_NCOLS, 0);
-		/* After STATE, so that awk's $10 is still the state. */
-		if (strcmp(a->state, "running") != 0 && a->reason[0] != '\0') {
+		/*
+		 * After STATE, so that awk's $10 is still the state: why it
+		 * is not running, and a dynamic class's load.
+		 */
+		reason[0] = '\0';
+		if (strcmp(a->state, "running") != 0 && a->reason[0] != '\0')
 			str_printable(reason, a->reason, sizeof(reason));
+		if (strcmp(a->type, "dynamic") == 0)
+			evbuffer_add_printf(b, " (%s%sload %.0f%%)", reason,
+			    reason[0] != '\0' ? "; " : "", a->load);
+		else if (reason[0] != '\0')
 			evbuffer_add_printf(b, " (%s)", reason);
-		}
 		evbuffer_add_printf(b, "\n");
 		if (!procs)
 			continue;
@@ -334,6 +341,8 @@ st_json(struct evbuffer *b, const struct st_app *apps, int napps)
 		    a->errors, a->restarts);
 		json_kv_str(b, "state", a->state);
 		json_kv_str(b, "reason", a->reason);
+		if (strcmp(a->type, "dynamic") == 0)
+			evbuffer_add_printf(b, ", \"load\": %.1f", a->load);
 
 		evbuffer_add_printf(b, ", \"procs\": [");
 		for (j = 0; j < a->nprocs; j++) {

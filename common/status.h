@@ -52,7 +52,7 @@ struct st_proc {
 };
 
 struct st_app {
-	char		 name[64];
+	char		 name[256];	/* a dynamic class: its path */
 	char		 type[16];	/* static dynamic external */
 	char		 user[32];	/* "" for external */
 	char		 group[32];
@@ -65,6 +65,7 @@ struct st_app {
 	int		 restarts;
 	char		 state[16];	/* running starting backoff stopped refused */
 	char		 reason[256];	/* last exit or error; "" */
+	double		 load;		/* dynamic: percent busy; else -1 */
 	uint64_t	 responses[ST_NCODES];
 	uint64_t	 buckets[ST_NBUCKETS];	/* per bucket, not cumulative */
 	double		 duration_sum;	/* seconds */

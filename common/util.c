@@ -22,6 +22,7 @@
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <signal.h>
 #include <string.h>
 
@@ -153,4 +154,15 @@ sockaddr_parse(const char *arg, int tcp, struct sockaddr_storage *ss,
 	freeaddrinfo(res);
 	free(host);
 	return (0);
+}
+
+/* Seconds from then (CLOCK_MONOTONIC) to now. */
+double
+timespec_since(const struct timespec *then)
+{
+	struct timespec	 now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return ((now.tv_sec - then->tv_sec) +
+	    (now.tv_nsec - then->tv_nsec) / 1e9);
 }

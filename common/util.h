@@ -22,6 +22,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <stddef.h>
+#include <time.h>
 
 #define nitems(_a)	(sizeof((_a)) / sizeof((_a)[0]))
 
@@ -30,6 +31,7 @@ int		 str_bounded(const char *, size_t);
 const char	*signal_name(int);
 int		 str_has_prefix(const char *, const char *);
 void		 str_printable(char *, const char *, size_t);
+double		 timespec_since(const struct timespec *);
 int		 sockaddr_parse(const char *, int, struct sockaddr_storage *,
 		    socklen_t *, char *, size_t);
 

@@ -121,6 +121,8 @@ back_attach(struct request *req, struct backend *b)
 	req->r_state = REQ_RELAY;
 	p->cp_busy++;
 	p->cp_requests++;
+	if (ca->ca_cfg.type == APP_DYNAMIC)
+		dynamic_busy(ca, 1);
 	/* max-requests: this is its last; it is replaced once idle. */
 	if (ca->ca_cfg.max_requests > 0 &&
 	    p->cp_requests >= (uint64_t)ca->ca_cfg.max_requests)

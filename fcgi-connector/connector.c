@@ -271,6 +271,15 @@ parent_dispatch(int fd, short ev, void *arg)
 			pool_app_state(ca, &as);
 			break;
 		}
+		case IMSG_CFG_DYNAMIC:
+			dynamic_cfg(&imsg);
+			break;
+		case IMSG_CFG_DYNDIR:
+			dynamic_dir(&imsg);
+			break;
+		case IMSG_DYN_RESULT:
+			dynamic_result(&imsg);
+			break;
 		case IMSG_STATS_REQUEST:
 			status_stats_reply(imsg_get_u32(&imsg,
 			    "STATS_REQUEST"));
@@ -377,7 +386,15 @@ cfg_app(struct imsg *imsg)
 	    !str_bounded(cfg.name, sizeof(cfg.name)) ||
 	    cfg.concurrency < 1 || cfg.queue_depth < 0)
 		fatalx("bad CFG_APP");
-	if ((ca = capp_find_id(cfg.id)) != NULL) {
+	if ((ca = capp_find_id(cfg.id)) != NULL && ca->ca_provisional) {
+		/* The parent accepts a class: its settings. */
+		if (cfg.type != APP_DYNAMIC ||
+		    strcmp(ca->ca_cfg.name, cfg.name) != 0)
+			fatalx("bad CFG_APP for class %u", cfg.id);
+		ca->ca_cfg = cfg;
+		return;
+	}
+	if (ca != NULL) {
 		if (!cenv->c_reloading || ca->ca_seen || ca->ca_removed ||
 		    strcmp(ca->ca_cfg.name, cfg.name) != 0 ||
 		    ca->ca_cfg.type != cfg.type)
@@ -406,9 +423,10 @@ cfg_reload_start(void)
 		fatalx("CFG_RELOAD twice");
 	cenv->c_reloading = 1;
 	TAILQ_FOREACH(ca, &cenv->c_apps, ca_entry) {
-		ca->ca_seen = 0;
+		ca->ca_seen = ca->ca_provisional;	/* not the parent's yet */
 		matches_free(&ca->ca_next);
 	}
+	dynamic_reload_start();
 }
 
 static void

@@ -22,6 +22,8 @@
  *   front.c      listeners and web-server connections: records in,
  *                requests created, our own error responses
  *   route.c      which app serves a request
+ *   dynamic.c    dynamic classes: started on a first request, grown
+ *                while requests wait
  *   status.c     ping-path and status-path, answered here; the
  *                figures the parent asks for fcgipmctl
  *   pool.c       per-app process table, FIFO queue, backend pool,
@@ -114,6 +116,12 @@ struct capp {
 	}			 ca_next;
 	int			 ca_seen;	/* in the reload under way */
 	int			 ca_removed;	/* by a reload: no new requests */
+	int			 ca_provisional;	/* a class the parent is checking */
+	struct event		*ca_grow_timer;	/* dynamic: queue watch */
+	/* dynamic: the integral of busy processes over time, for load */
+	double			 ca_busy_time;	/* up to ca_busy_at */
+	struct timespec		 ca_busy_at;
+	int			 ca_busy_now;	/* requests on backends */
 	TAILQ_HEAD(, cproc)	 ca_procs;
 	TAILQ_HEAD(, request)	 ca_queue;	/* waiting for a backend */
 	int			 ca_nqueued;
@@ -188,6 +196,7 @@ struct request {
 	struct event		*r_timer;	/* queue wait (connect-timeout) */
 	struct event		*r_rtimer;	/* request-timeout */
 	struct timespec		 r_start;	/* BEGIN_REQUEST */
+	struct timespec		 r_queued;	/* put in its app's queue */
 	char			 r_script[256];	/* for log lines */
 };
 
@@ -233,6 +242,13 @@ struct connector {
 	struct event		*c_accept_pause;
 	int			 c_nfds;	/* descriptors open or promised */
 	int			 c_fd_limit;	/* RLIMIT_NOFILE */
+
+	/* dynamic classes */
+	struct cfg_dynamic	 c_dyn;		/* the template */
+	char			**c_dyndirs;
+	size_t			 c_ndyndirs;
+	uint32_t		 c_dyn_ids;	/* provisional ids given */
+	int			 c_dyn_pending;	/* provisional classes now */
 };
 
 extern struct connector	*cenv;
@@ -281,6 +297,17 @@ int		 fd_room(int);
 int		 status_request(struct request *, const char *);
 void		 status_stats_reply(uint32_t);
 void		 status_request_done(struct request *);
+
+/* dynamic.c */
+struct capp	*dynamic_route(const char *, int *, const char **);
+void		 dynamic_cfg(struct imsg *);
+void		 dynamic_dir(struct imsg *);
+void		 dynamic_reload_start(void);
+void		 dynamic_result(struct imsg *);
+void		 dynamic_queued(struct capp *);
+void		 dynamic_proc_up(struct capp *);
+void		 dynamic_busy(struct capp *, int);
+double		 dynamic_busy_time(struct capp *);
 
 /* route.c */
 void		 request_path(struct request *, char *, size_t);

@@ -117,6 +117,8 @@ void
 pool_proc_idle_slot(struct cproc *p)
 {
 	p->cp_busy--;
+	if (p->cp_app->ca_cfg.type == APP_DYNAMIC)
+		dynamic_busy(p->cp_app, -1);
 	if (p->cp_retiring && p->cp_busy == 0)
 		pool_proc_done(p, DONE_MAX_REQUESTS);
 	else if (p->cp_draining)
@@ -213,6 +215,8 @@ pool_proc_up(struct capp *ca, pid_t pid, const char *name)
 	clock_gettime(CLOCK_MONOTONIC, &p->cp_started);
 	log_debug("app %s[%d]: up", ca->ca_cfg.name, pid);
 	pool_dispatch(ca);
+	if (ca->ca_cfg.type == APP_DYNAMIC)
+		dynamic_proc_up(ca);
 }
 
 void
@@ -390,7 +394,8 @@ pool_proc_retire(struct capp *ca, pid_t pid)
 
 	if ((p = proc_find(ca, pid)) == NULL || !p->cp_up)
 		return;
-	log_debug("app %s[%d]: draining", ca->ca_cfg.name, pid);
+	log_debug("app %s[%d]: no new requests (retiring)", ca->ca_cfg.name,
+	    pid);
 	p->cp_draining = 1;
 	pool_dispatch(ca);
 }
@@ -451,7 +456,8 @@ static void
 app_refuse(struct request *req)
 {
 	struct capp	*ca = req->r_app;
-	char		 why[512];
+	char		 why[1024];
+	int		 code = 503;
 
 	if (ca->ca_cfg.type == APP_EXTERNAL)
 		snprintf(why, sizeof(why), "every backend of external %s is "
@@ -459,15 +465,16 @@ app_refuse(struct request *req)
 	else if (strcmp(ca->ca_state.state, "stopped") == 0)
 		snprintf(why, sizeof(why), "app %s is stopped",
 		    ca->ca_cfg.name);
-	else if (strcmp(ca->ca_state.state, "refused") == 0)
-		snprintf(why, sizeof(why), "app %s is refused (%s)",
-		    ca->ca_cfg.name, ca->ca_state.reason);
-	else
+	else if (strcmp(ca->ca_state.state, "refused") == 0) {
+		snprintf(why, sizeof(why), "app %s: %s", ca->ca_cfg.name,
+		    ca->ca_state.reason);
+		code = 403;	/* the wrapper's rules say no */
+	} else
 		snprintf(why, sizeof(why), "app %s is in back-off (%s)",
 		    ca->ca_cfg.name, ca->ca_state.reason[0] ?
 		    ca->ca_state.reason : "no process");
-	log_warnx("%s, 503", why);
-	front_request_error(req, 503, why);
+	log_warnx("%s, %d", why, code);
+	front_request_error(req, code, why);
 }
 
 /*
@@ -531,10 +538,13 @@ pool_submit(struct request *req)
 		return;
 	}
 	req->r_state = REQ_QUEUED;
+	clock_gettime(CLOCK_MONOTONIC, &req->r_queued);
 	TAILQ_INSERT_TAIL(&ca->ca_queue, req, r_qentry);
 	ca->ca_nqueued++;
 	queue_arm_timer(req);
 	pool_dispatch(ca);
+	if (ca->ca_cfg.type == APP_DYNAMIC && req->r_state == REQ_QUEUED)
+		dynamic_queued(ca);
 }
 
 /* A request that must be tried again goes first in line. */

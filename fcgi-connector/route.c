@@ -152,6 +152,7 @@ route_request(struct request *req, const char *path, int *status,
 	int		 n, have_script;
 
 	*status = 404;
+	*why = NULL;
 	if ((have_script = params_get(req, "SCRIPT_FILENAME", script,
 	    sizeof(script)) >= 0))
 		str_printable(req->r_script, script, sizeof(req->r_script));
@@ -162,6 +163,8 @@ route_request(struct request *req, const char *path, int *status,
 		    ca->ca_removed)
 			ca = capp_find_name(ca->ca_cfg.name,
 			    strlen(ca->ca_cfg.name));
+		if (ca == NULL)
+			*why = "the listener's app was removed by a reload";
 		return (ca);
 	}
 
@@ -175,12 +178,20 @@ route_request(struct request *req, const char *path, int *status,
 		return (NULL);
 	}
 
-	if (have_script && script_normalize(script, norm, sizeof(norm)) == 0 &&
-	    (ca = route_script(norm)) != NULL)
-		return (ca);
+	if (have_script && script_normalize(script, norm, sizeof(norm)) == 0) {
+		if ((ca = route_script(norm)) != NULL)
+			return (ca);
+	} else
+		have_script = 0;
 
 	if (path[0] != '\0' && (ca = route_uri(path)) != NULL)
 		return (ca);
+
+	/* Rule 5: a program under a dynamic directory. */
+	if (have_script && (ca = dynamic_route(norm, status, why)) != NULL)
+		return (ca);
+	if (*why != NULL)
+		return (NULL);
 
 	str_printable(norm, path, sizeof(norm));
 	snprintf(msg, sizeof(msg), "no app for script \"%s\", uri \"%.512s\"",

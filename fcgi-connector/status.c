@@ -40,19 +40,8 @@
 
 #define STARTING_SECS	10	/* younger, and not served yet: starting */
 
-static double	 secs_since(const struct timespec *);
 static const char *proc_state(struct cproc *);
 static int	 status_fill(struct st_app **, struct st_proc **);
-
-static double
-secs_since(const struct timespec *t)
-{
-	struct timespec	 now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return ((now.tv_sec - t->tv_sec) +
-	    (now.tv_nsec - t->tv_nsec) / 1e9);
-}
 
 static const char *
 proc_state(struct cproc *p)
@@ -63,7 +52,7 @@ proc_state(struct cproc *p)
 		return ("draining");
 	if (p->cp_busy > 0)
 		return ("busy");
-	if (p->cp_requests == 0 && secs_since(&p->cp_started) < STARTING_SECS)
+	if (p->cp_requests == 0 && timespec_since(&p->cp_started) < STARTING_SECS)
 		return ("starting");
 	return ("idle");
 }
@@ -79,7 +68,7 @@ status_fill(struct st_app **appsp, struct st_proc **procsp)
 	size_t		 napps = 0, nprocs = 0;
 
 	TAILQ_FOREACH(ca, &cenv->c_apps, ca_entry) {
-		if (ca->ca_removed)
+		if (ca->ca_removed || ca->ca_provisional)
 			continue;
 		napps++;
 		TAILQ_FOREACH(p, &ca->ca_procs, cp_entry)
@@ -95,7 +84,7 @@ status_fill(struct st_app **appsp, struct st_proc **procsp)
 	a = apps;
 	sp = procs;
 	TAILQ_FOREACH(ca, &cenv->c_apps, ca_entry) {
-		if (ca->ca_removed)
+		if (ca->ca_removed || ca->ca_provisional)
 			continue;
 		strlcpy(a->name, ca->ca_cfg.name, sizeof(a->name));
 		strlcpy(a->type, ca->ca_cfg.type == APP_EXTERNAL ? "external" :
@@ -108,6 +97,7 @@ status_fill(struct st_app **appsp, struct st_proc **procsp)
 		strlcpy(a->reason, ca->ca_state.reason, sizeof(a->reason));
 		a->wanted = ca->ca_state.wanted;
 		a->restarts = ca->ca_state.restarts;
+		a->load = ca->ca_cfg.type == APP_DYNAMIC ? ca->ca_state.load : -1;
 		a->queued = ca->ca_nqueued;
 		a->requests = ca->ca_requests;
 		a->errors = ca->ca_errors;
@@ -126,7 +116,7 @@ status_fill(struct st_app **appsp, struct st_proc **procsp)
 			sp->pid = p->cp_pid;
 			strlcpy(sp->state, proc_state(p), sizeof(sp->state));
 			sp->requests = p->cp_requests;
-			sp->age = (long long)secs_since(&p->cp_started);
+			sp->age = (long long)timespec_since(&p->cp_started);
 			strlcpy(p->cp_external ? sp->address : sp->last_exit,
 			    p->cp_name, sizeof(sp->address));
 			sp++;
@@ -196,7 +186,7 @@ status_stats_reply(uint32_t token)
 	struct stats_proc	 spm;
 
 	TAILQ_FOREACH(ca, &cenv->c_apps, ca_entry) {
-		if (ca->ca_removed)
+		if (ca->ca_removed || ca->ca_provisional)
 			continue;
 		memset(&sa, 0, sizeof(sa));
 		sa.token = token;
@@ -208,6 +198,8 @@ status_stats_reply(uint32_t token)
 		memcpy(sa.buckets, ca->ca_buckets, sizeof(sa.buckets));
 		sa.duration_sum = ca->ca_duration_sum;
 		sa.duration_count = ca->ca_duration_count;
+		sa.busy_time = ca->ca_cfg.type == APP_DYNAMIC ?
+		    dynamic_busy_time(ca) : 0;
 		TAILQ_FOREACH(p, &ca->ca_procs, cp_entry)
 			sa.busy += p->cp_busy;
 		parent_compose(IMSG_STATS_APP, &sa, sizeof(sa));
@@ -235,7 +227,7 @@ status_request_done(struct request *req)
 
 	if (ca == NULL)
 		return;
-	secs = secs_since(&req->r_start);
+	secs = timespec_since(&req->r_start);
 	ca->ca_buckets[st_bucket_index(secs)]++;
 	ca->ca_duration_sum += secs;
 	ca->ca_duration_count++;

@@ -47,6 +47,7 @@ static void	 app_schedule(struct app *, int);
 static void	 app_timer_cb(int, short, void *);
 static void	 app_spawn_more(struct app *);
 static struct proc *app_spawn_one(struct app *, char *, size_t);
+static int	 app_wrapper_refuses(struct app *, char *, size_t);
 static void	 app_spawn_failed(struct app *, const char *);
 static int	 app_backoff_delay(struct app *);
 static void	 app_retire(struct app *, struct proc *);
@@ -73,13 +74,21 @@ apps_init(struct fcgipmd *e)
 struct app *
 app_new(struct app_conf *ac)
 {
+	return (app_new_id(ac, env->env_app_ids++));
+}
+
+/* The same with a given id (a dynamic class: the connector's). */
+struct app *
+app_new_id(struct app_conf *ac, uint32_t id)
+{
 	struct app	*app;
 	struct group	*gr;
 
 	if ((app = calloc(1, sizeof(*app))) == NULL)
 		fatal("%s", __func__);
 	app->a_conf = ac;
-	app->a_id = env->env_app_ids++;
+	app->a_id = id;
+	clock_gettime(CLOCK_MONOTONIC, &app->a_load_at);
 	/* An external server is never spawned: always "running". */
 	app->a_state = ac->app_type == APP_EXTERNAL ? APP_RUNNING :
 	    APP_STARTING;
@@ -212,7 +221,8 @@ app_spawn_one(struct app *app, char *msg, size_t msglen)
 	p->p_app = app;
 	p->p_out.op_fd = p->p_err.op_fd = -1;
 	clock_gettime(CLOCK_MONOTONIC, &p->p_started);
-	if (spawn_proc(app, p, msg, msglen) == -1) {
+	if (app_wrapper_refuses(app, msg, msglen) ||
+	    spawn_proc(app, p, msg, msglen) == -1) {
 		free(p);
 		return (NULL);
 	}
@@ -226,6 +236,33 @@ app_spawn_one(struct app *app, char *msg, size_t msglen)
 	log_info("app %s[%d]: started", ac->app_name, p->p_pid);
 	connector_proc_up(app, p);
 	return (p);
+}
+
+/*
+ * With a wrapper block, suexec's checks before every spawn; a refusal
+ * puts the app in state refused (it is tried again with the back-off).
+ */
+static int
+app_wrapper_refuses(struct app *app, char *msg, size_t msglen)
+{
+	struct wrapper_conf	*w = env->env_conf->c_wrapper;
+	struct app_conf		*ac = app->a_conf;
+	char			 check[32], detail[400];
+
+	if (w == NULL)
+		return (0);
+	if (wrapper_check(w, ac->app_command, ac->app_user,
+	    ac->app_group != NULL ? ac->app_group : app->a_group,
+	    ac->app_uid, ac->app_gid, check, sizeof(check), detail,
+	    sizeof(detail)) == 0) {
+		if (app->a_state == APP_REFUSED)
+			app->a_state = APP_STARTING;
+		return (0);
+	}
+	/* app_spawn_failed logs it: "app NAME: refused by wrapper: ..." */
+	snprintf(msg, msglen, "refused by wrapper: %s: %s", check, detail);
+	app->a_state = APP_REFUSED;
+	return (1);
 }
 
 /* A spawn failed: a failed start; try again after the back-off. */
@@ -255,7 +292,7 @@ app_restart(struct app *app, char *err, size_t errlen)
 	char		 msg[512];
 	int		 i, failed = 0;
 
-	if (ac->app_type != APP_STATIC) {
+	if (ac->app_type == APP_EXTERNAL) {
 		snprintf(err, errlen, "app %s: an external server is not "
 		    "started by fcgipmd", ac->app_name);
 		return (-1);
@@ -304,7 +341,7 @@ app_stop(struct app *app, char *err, size_t errlen)
 {
 	struct proc	*p, *tp;
 
-	if (app->a_conf->app_type != APP_STATIC) {
+	if (app->a_conf->app_type == APP_EXTERNAL) {
 		snprintf(err, errlen, "app %s: an external server is not "
 		    "started by fcgipmd", app->a_conf->app_name);
 		return (-1);
@@ -331,7 +368,7 @@ app_start(struct app *app, char *err, size_t errlen)
 	struct proc	*p;
 	char		 msg[512];
 
-	if (ac->app_type != APP_STATIC) {
+	if (ac->app_type == APP_EXTERNAL) {
 		snprintf(err, errlen, "app %s: an external server is not "
 		    "started by fcgipmd", ac->app_name);
 		return (-1);
@@ -685,7 +722,7 @@ app_free(struct app *app)
 	}
 	if (app->a_timer_set)
 		evtimer_del(&app->a_timer);
-	if (app->a_removed)
+	if (app->a_conf_owned)
 		app_conf_free(app->a_conf);
 	free(app);
 }

@@ -92,6 +92,8 @@ config_free(struct config *conf)
 	free(conf->c_status_path);
 	free(conf->c_ping_path);
 	free(conf->c_safe_path);
+	dynamic_conf_free(conf->c_dynamic);
+	wrapper_conf_free(conf->c_wrapper);
 	free(conf);
 }
 
@@ -243,6 +245,86 @@ allowlist_free(struct allowlist *al)
 		TAILQ_REMOVE(al, ac, al_entry);
 		free(ac);
 	}
+}
+
+/*
+ * A dynamic block with every default, and its class template: an app
+ * named "dynamic" of type APP_DYNAMIC.  NULL when out of memory.
+ */
+struct dynamic_conf *
+dynamic_conf_new(void)
+{
+	struct dynamic_conf	*dy;
+
+	if ((dy = calloc(1, sizeof(*dy))) == NULL) {
+		log_warn("%s", __func__);
+		return (NULL);
+	}
+	TAILQ_INIT(&dy->dy_dirs);
+	dy->dy_max_processes = DYN_MAX_PROCESSES;
+	dy->dy_min_processes = DYN_MIN_PROCESSES;
+	dy->dy_max_class_processes = DYN_MAX_CLASS_PROCESSES;
+	dy->dy_min_class_processes = DYN_MIN_CLASS_PROCESSES;
+	dy->dy_kill_interval = DYN_KILL_INTERVAL;
+	dy->dy_update_interval = DYN_UPDATE_INTERVAL;
+	dy->dy_gain = DYN_GAIN;
+	dy->dy_single_threshold = DYN_SINGLE_THRESHOLD;
+	dy->dy_multi_threshold = DYN_MULTI_THRESHOLD;
+	dy->dy_start_delay = DYN_START_DELAY;
+	dy->dy_process_slack = DYN_PROCESS_SLACK;
+	dy->dy_auto_update = 0;
+	if ((dy->dy_app = app_conf_new("dynamic")) == NULL) {
+		free(dy);
+		return (NULL);
+	}
+	dy->dy_app->app_type = APP_DYNAMIC;
+	return (dy);
+}
+
+void
+dynamic_conf_free(struct dynamic_conf *dy)
+{
+	struct dyndir_conf	*dd;
+
+	if (dy == NULL)
+		return;
+	while ((dd = TAILQ_FIRST(&dy->dy_dirs)) != NULL) {
+		TAILQ_REMOVE(&dy->dy_dirs, dd, d_entry);
+		free(dd->d_path);
+		free(dd->d_user);
+		free(dd->d_group);
+		free(dd);
+	}
+	app_conf_free(dy->dy_app);
+	free(dy);
+}
+
+/* A wrapper block with suexec's defaults and no docroot yet. */
+struct wrapper_conf *
+wrapper_conf_new(void)
+{
+	struct wrapper_conf	*w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		log_warn("%s", __func__);
+		return (NULL);
+	}
+	TAILQ_INIT(&w->w_docroots);
+	w->w_min_uid = WRAP_MIN_UID;
+	w->w_min_gid = WRAP_MIN_GID;
+	w->w_safe_path = NULL;
+	w->w_umask = WRAP_UMASK;
+	return (w);
+}
+
+void
+wrapper_conf_free(struct wrapper_conf *w)
+{
+	if (w == NULL)
+		return;
+	strlist_free(&w->w_docroots);
+	free(w->w_safe_path);
+	free(w);
 }
 
 /* A new listener: unix, root:root, mode 0660, default backlog. */

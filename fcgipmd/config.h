@@ -102,7 +102,7 @@ TAILQ_HEAD(backendlist, backend_conf);
 
 struct app_conf {
 	TAILQ_ENTRY(app_conf)	 app_entry;
-	char			 app_name[APP_NAME_MAX];
+	char			 app_name[PROTO_NAME_MAX]; /* or a class's path */
 	enum app_type		 app_type;
 	char			*app_file;	/* where it was defined */
 	int			 app_line;
@@ -168,6 +168,68 @@ struct listen_conf {
 };
 TAILQ_HEAD(listenlist, listen_conf);
 
+/* dynamic { directory ... }: where programs may start on demand. */
+struct dyndir_conf {
+	TAILQ_ENTRY(dyndir_conf) d_entry;
+	char			*d_path;	/* absolute, no trailing '/' */
+	char			*d_user;	/* NULL: each file's owner */
+	char			*d_group;	/* NULL: the user's primary group */
+	uid_t			 d_uid;		/* resolved by the parser */
+	gid_t			 d_gid;
+};
+TAILQ_HEAD(dyndirlist, dyndir_conf);
+
+/* Defaults of the dynamic block (fcgipmd.conf.5 documents them). */
+#define DYN_MAX_PROCESSES	50
+#define DYN_MIN_PROCESSES	5
+#define DYN_MAX_CLASS_PROCESSES	10
+#define DYN_MIN_CLASS_PROCESSES	0
+#define DYN_KILL_INTERVAL	300
+#define DYN_UPDATE_INTERVAL	300
+#define DYN_GAIN		0.5
+#define DYN_SINGLE_THRESHOLD	0
+#define DYN_MULTI_THRESHOLD	50
+#define DYN_START_DELAY		3
+#define DYN_PROCESS_SLACK	5
+
+/*
+ * FastCgiConfig.  dy_app is the template every class is made from: its
+ * per-app options (restart-delay, init-start-delay, listen-queue-depth,
+ * connect-timeout, idle-timeout, request-timeout, max-requests, env,
+ * priority, rlimit, buffer-size, keep-conn, concurrency) as an app
+ * block takes them; its name, command, user and processes are unused.
+ */
+struct dynamic_conf {
+	struct dyndirlist	 dy_dirs;
+	int			 dy_max_processes;	/* all classes */
+	int			 dy_min_processes;	/* floor for shrinking */
+	int			 dy_max_class_processes;
+	int			 dy_min_class_processes;
+	int			 dy_kill_interval;
+	int			 dy_update_interval;
+	double			 dy_gain;		/* 0..1 */
+	int			 dy_single_threshold;	/* percent, 0..100 */
+	int			 dy_multi_threshold;	/* percent, 0..100 */
+	int			 dy_start_delay;
+	int			 dy_process_slack;
+	int			 dy_auto_update;
+	struct app_conf		*dy_app;
+};
+
+/* Defaults of the wrapper block, as suexec's. */
+#define WRAP_MIN_UID		100
+#define WRAP_MIN_GID		100
+#define WRAP_UMASK		022
+
+/* FastCgiWrapper: suexec's checks before every spawn (DESIGN §7). */
+struct wrapper_conf {
+	uid_t			 w_min_uid;
+	gid_t			 w_min_gid;
+	struct strlist		 w_docroots;	/* absolute, no trailing '/' */
+	char			*w_safe_path;	/* NULL: the global safe-path */
+	mode_t			 w_umask;
+};
+
 struct config {
 	char			*c_file;
 	char			*c_user;	/* connector's user */
@@ -190,6 +252,8 @@ struct config {
 	char			*c_safe_path;
 	struct listenlist	 c_listens;
 	struct applist		 c_apps;
+	struct dynamic_conf	*c_dynamic;	/* NULL: no dynamic block */
+	struct wrapper_conf	*c_wrapper;	/* NULL: no wrapper block */
 };
 
 /* parse.y */
@@ -217,5 +281,16 @@ int		 listen_conf_same_socket(const struct listen_conf *,
 		    const struct listen_conf *);
 int		 listen_conf_equal(const struct listen_conf *,
 		    const struct listen_conf *);
+struct dynamic_conf *dynamic_conf_new(void);
+void		 dynamic_conf_free(struct dynamic_conf *);
+struct wrapper_conf *wrapper_conf_new(void);
+void		 wrapper_conf_free(struct wrapper_conf *);
+
+/* wrapper.c */
+#define WRAPPER_CHECK_MAX	16	/* longest check name, NUL included */
+int		 wrapper_check(const struct wrapper_conf *, const char *,
+		    const char *, const char *, uid_t, gid_t, char *, size_t,
+		    char *, size_t);
+int		 wrapper_path_inside(const char *, const char *);
 
 #endif /* CONFIG_H */

@@ -170,6 +170,7 @@ connector_send_config(void)
 	connector_compose(IMSG_CFG_PRIVSEP, -1, &ps, sizeof(ps));
 
 	connector_send_global();
+	dynamic_send_config();
 	connector_send_apps();
 	TAILQ_FOREACH(li, &env->env_listeners, li_entry)
 		connector_send_listener(li, 1);
@@ -230,54 +231,68 @@ connector_send_global(void)
 void
 connector_send_apps(void)
 {
+	struct app	*app;
+
+	TAILQ_FOREACH(app, &env->env_apps, a_entry)
+		if (!app->a_removed)
+			connector_send_app(app);
+}
+
+/* What the connector needs of an app's settings. */
+void
+app_cfg_fill(struct app_conf *ac, struct cfg_app *ca)
+{
+	memset(ca, 0, sizeof(*ca));
+	strlcpy(ca->name, ac->app_name, sizeof(ca->name));
+	ca->type = ac->app_type;
+	ca->concurrency = ac->app_type == APP_EXTERNAL ?
+	    ac->app_max_connections : ac->app_concurrency;
+	ca->queue_depth = ac->app_queue_depth;
+	ca->connect_timeout = ac->app_connect_timeout;
+	ca->idle_timeout = ac->app_idle_timeout;
+	ca->request_timeout = ac->app_request_timeout;
+	ca->max_requests = ac->app_max_requests;
+	ca->buffer_size = ac->app_buffer_size;
+	ca->keep_conn = ac->app_keep_conn;
+}
+
+/* One app and its matches (a dynamic class is found by its path). */
+void
+connector_send_app(struct app *app)
+{
+	struct app_conf		*ac = app->a_conf;
 	struct cfg_app		 ca;
 	struct cfg_match	 cm;
-	struct app		*app;
-	struct app_conf		*ac;
 	struct match_conf	*m;
 
-	TAILQ_FOREACH(app, &env->env_apps, a_entry) {
-		if (app->a_removed)
-			continue;
-		ac = app->a_conf;
-		memset(&ca, 0, sizeof(ca));
-		ca.id = app->a_id;
-		strlcpy(ca.name, ac->app_name, sizeof(ca.name));
-		ca.type = ac->app_type;
-		ca.concurrency = ac->app_type == APP_EXTERNAL ?
-		    ac->app_max_connections : ac->app_concurrency;
-		ca.queue_depth = ac->app_queue_depth;
-		ca.connect_timeout = ac->app_connect_timeout;
-		ca.idle_timeout = ac->app_idle_timeout;
-		ca.request_timeout = ac->app_request_timeout;
-		ca.max_requests = ac->app_max_requests;
-		ca.buffer_size = ac->app_buffer_size;
-		ca.keep_conn = ac->app_keep_conn;
-		connector_compose(IMSG_CFG_APP, -1, &ca, sizeof(ca));
+	app_cfg_fill(ac, &ca);
+	ca.id = app->a_id;
+	connector_compose(IMSG_CFG_APP, -1, &ca, sizeof(ca));
+	if (ac->app_type == APP_DYNAMIC)
+		return;
 
-		/* Without a script match, the command path is one. */
-		TAILQ_FOREACH(m, &ac->app_matches, m_entry)
-			if (m->m_kind == MATCH_SCRIPT)
-				break;
-		if (m == NULL && ac->app_command != NULL) {
-			memset(&cm, 0, sizeof(cm));
-			cm.app_id = app->a_id;
-			cm.kind = MATCH_SCRIPT;
-			strlcpy(cm.str, ac->app_command, sizeof(cm.str));
-			connector_compose(IMSG_CFG_MATCH, -1, &cm, sizeof(cm));
+	/* Without a script match, the command path is one. */
+	TAILQ_FOREACH(m, &ac->app_matches, m_entry)
+		if (m->m_kind == MATCH_SCRIPT)
+			break;
+	if (m == NULL && ac->app_command != NULL) {
+		memset(&cm, 0, sizeof(cm));
+		cm.app_id = app->a_id;
+		cm.kind = MATCH_SCRIPT;
+		strlcpy(cm.str, ac->app_command, sizeof(cm.str));
+		connector_compose(IMSG_CFG_MATCH, -1, &cm, sizeof(cm));
+	}
+	TAILQ_FOREACH(m, &ac->app_matches, m_entry) {
+		memset(&cm, 0, sizeof(cm));
+		cm.app_id = app->a_id;
+		cm.kind = m->m_kind;
+		if (strlcpy(cm.str, m->m_str, sizeof(cm.str)) >=
+		    sizeof(cm.str)) {
+			log_warnx("app %s: match too long, ignored",
+			    ac->app_name);
+			continue;
 		}
-		TAILQ_FOREACH(m, &ac->app_matches, m_entry) {
-			memset(&cm, 0, sizeof(cm));
-			cm.app_id = app->a_id;
-			cm.kind = m->m_kind;
-			if (strlcpy(cm.str, m->m_str, sizeof(cm.str)) >=
-			    sizeof(cm.str)) {
-				log_warnx("app %s: match too long, ignored",
-				    ac->app_name);
-				continue;
-			}
-			connector_compose(IMSG_CFG_MATCH, -1, &cm, sizeof(cm));
-		}
+		connector_compose(IMSG_CFG_MATCH, -1, &cm, sizeof(cm));
 	}
 }
 
@@ -372,6 +387,8 @@ connector_app_state(struct app *app)
 	as.wanted = ac->app_type == APP_EXTERNAL ? ac->app_nbackends :
 	    ac->app_processes;
 	as.restarts = app->a_restarts;
+	as.load = ac->app_type == APP_DYNAMIC ?
+	    (int)(app->a_load * 100 + 0.5) : -1;
 	strlcpy(as.state, app_state_name(app), sizeof(as.state));
 	if (ac->app_type != APP_EXTERNAL) {
 		strlcpy(as.user, ac->app_user, sizeof(as.user));
@@ -459,6 +476,12 @@ connector_dispatch(int fd, short ev, void *arg)
 		case IMSG_PROC_SERVED:
 		case IMSG_PROC_DONE:
 			connector_proc_msg(&imsg);
+			break;
+		case IMSG_DYN_START:
+			dynamic_start(&imsg);
+			break;
+		case IMSG_DYN_GROW:
+			dynamic_grow(&imsg);
 			break;
 		case IMSG_STATS_APP:
 		case IMSG_STATS_PROC:

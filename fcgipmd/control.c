@@ -327,8 +327,9 @@ control_each_app(struct ctl_conn *cc, struct strlist *errs,
 
 	if (r->command == CTL_RESTART && strcmp(r->arg, "all") == 0) {
 		TAILQ_FOREACH_SAFE(app, &env->env_apps, a_entry, tapp) {
-			if (app->a_removed ||
-			    app->a_conf->app_type != APP_STATIC)
+			/* A stopped app stays stopped. */
+			if (app->a_removed || app->a_state == APP_STOPPED ||
+			    app->a_conf->app_type == APP_EXTERNAL)
 				continue;
 			if (fn(app, err, sizeof(err)) == -1) {
 				(void)strlist_add(errs, err);

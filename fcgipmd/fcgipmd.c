@@ -69,16 +69,6 @@ usage(void)
 	exit(1);
 }
 
-double
-timespec_since(const struct timespec *then)
-{
-	struct timespec	 now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return ((now.tv_sec - then->tv_sec) +
-	    (now.tv_nsec - then->tv_nsec) / 1e9);
-}
-
 /* Tell systemd how we are, when it asked (NOTIFY_SOCKET is set). */
 void
 sd_notify_send(const char *state)
@@ -127,7 +117,7 @@ sd_notify_status(void)
 		if (app->a_state == APP_RUNNING)
 			up++;
 		else if (bad[0] == '\0')
-			snprintf(bad, sizeof(bad), "; %s: %s",
+			snprintf(bad, sizeof(bad), "; %.64s: %s",
 			    app->a_conf->app_name, app_state_name(app));
 	}
 	snprintf(msg, sizeof(msg), "STATUS=%d of %d apps running%s", up, n,
@@ -254,6 +244,7 @@ main(int argc, char *argv[])
 	apps_init(&e);
 	connector_start();
 	apps_start();
+	dynamic_timers();
 	control_listen();
 	log_info("fcgipmd started (%s)", conffile);
 	sd_notify_send("READY=1");

@@ -101,6 +101,12 @@ struct app {
 	struct event		 a_timer;	/* next spawn */
 	int			 a_timer_set;
 	int			 a_removed;	/* by a reload: going away */
+	int			 a_conf_owned;	/* a_conf is in no config's list */
+	/* dynamic classes */
+	struct timespec		 a_mtime;	/* of its file at start */
+	double			 a_load;	/* smoothed share busy, 0..1 */
+	double			 a_busy_last;	/* connector's busy seconds */
+	struct timespec		 a_load_at;	/* when a_busy_last was read */
 	int			 a_change;	/* during a reload: what to do */
 	struct app_state_msg	 a_told;	/* last APP_STATE sent */
 };
@@ -156,7 +162,6 @@ extern struct fcgipmd	*env;
 void		 sd_notify_send(const char *);
 void		 sd_notify_status(void);
 void		 fcgipmd_check_stopped(void);
-double		 timespec_since(const struct timespec *);
 
 /* listen.c */
 int		 listeners_open(struct fcgipmd *);
@@ -173,6 +178,7 @@ pid_t		 spawn_proc(struct app *, struct proc *, char *, size_t);
 /* app.c */
 void		 apps_init(struct fcgipmd *);
 struct app	*app_new(struct app_conf *);
+struct app	*app_new_id(struct app_conf *, uint32_t);
 void		 apps_start(void);
 void		 apps_stop(int);
 struct app	*app_find_id(uint32_t);
@@ -205,6 +211,8 @@ void		 connector_proc_retire(struct app *, struct proc *);
 void		 connector_backends_up(struct app *);
 void		 connector_send_global(void);
 void		 connector_send_apps(void);
+void		 connector_send_app(struct app *);
+void		 app_cfg_fill(struct app_conf *, struct cfg_app *);
 void		 connector_send_listener(struct listener *, int);
 void		 connector_compose(uint32_t, int, const void *, size_t);
 int		 app_available(struct app *);
@@ -225,6 +233,14 @@ void		 stats_cancel(void *);
 void		 stats_dispatch(struct imsg *);
 void		 stats_connector_gone(void);
 struct evbuffer	*stats_render(const char *, int, int, char *, size_t);
+int		 stats_busy_time(uint32_t, double *);
+
+/* dynamic.c */
+void		 dynamic_start(struct imsg *);
+void		 dynamic_grow(struct imsg *);
+void		 dynamic_timers(void);
+void		 dynamic_send_config(void);
+int		 dynamic_class_kept(struct app *);
 
 /* reload.c */
 int		 reload(struct strlist *, struct strlist *);

@@ -63,6 +63,11 @@
 #define SOCKET_DIR_SUFFIX	"/apps/4294967295.sock"	/* longest app socket */
 #define SUN_PATH_SIZE		sizeof(((struct sockaddr_un *)NULL)->sun_path)
 
+/* The blocks an app option may stand in, for only_for(). */
+#define IN_STATIC		0x01
+#define IN_EXTERNAL		0x02
+#define IN_DYNAMIC		0x04
+
 struct file {
 	TAILQ_ENTRY(file)	 f_entry;
 	FILE			*f_stream;
@@ -116,6 +121,12 @@ static int		 cur_app_detached;	/* not in conf: free at end */
 static int		 cur_app_userset;
 static struct listen_conf *cur_listen;
 static int		 cur_listen_port;	/* a TCP port was given */
+static struct dynamic_conf *cur_dyn;	/* the dynamic block being read */
+static int		 cur_dyn_detached;	/* a duplicate: free at end */
+static struct dyndir_conf *cur_dyndir;	/* its last directory */
+static struct wrapper_conf *cur_wrap;	/* the wrapper block being read */
+static int		 cur_wrap_detached;
+static char		 wrap_first[PATH_MAX + 16];	/* FILE:LINE */
 
 typedef struct {
 	union {
@@ -149,7 +160,6 @@ static int	 lex_word(int);
 static int	 lex_quoted(int);
 static int	 expand_macro(void);
 static int	 lex_include(void);
-static int	 lex_skip_block(const char *);
 static void	 lex_skip_open_block(void);
 static int	 lookup(const char *);
 
@@ -170,11 +180,25 @@ static const char *gid_name(gid_t);
 
 static void	 app_begin(char *, int);
 static void	 app_end(void);
-static int	 only_for(enum app_type, const char *);
+static int	 only_for(int, const char *);
 static void	 app_add_backend(char *, char *);
 static void	 app_set_user(char *, char *);
 static void	 app_add_match(enum match_kind, char *);
 static void	 app_set_rlimit(char *, char *);
+static int	 check_user(const char *, const char *, const char *,
+		    uid_t *, gid_t *);
+static void	 dynamic_begin(int);
+static void	 dynamic_end(int);
+static void	 dynamic_add_dir(char *);
+static void	 dynamic_dir_user(char *, char *);
+static void	 dynamic_set(const char *, char *, long long, long long,
+		    int *);
+static int	 getgain(const char *, double *);
+static int	 getdir(const char *, char *, char **);
+static void	 wrapper_begin(int);
+static void	 wrapper_end(int);
+static void	 wrapper_add_docroot(char *);
+static void	 wrapper_set_safe_path(char *);
 static void	 listen_begin(char *, int);
 static void	 listen_end(void);
 static void	 listen_add_allow(char *);
@@ -182,19 +206,26 @@ static void	 parse_recover(void);
 static void	 conf_check(void);
 %}
 
-%token	ALLOW APP BACKLOG BUFFERSIZE CHDIR CHROOT CLIENTTIMEOUT COMMAND
-%token	CONCURRENCY
-%token	CONNECT CONNECTTIMEOUT CONNECTORPRIORITY CONTROL ENV EXTERNAL GROUP IDLETIMEOUT INCLUDE INITSTARTDELAY
-%token	KEEPCONN KILLTIMEOUT LISTEN LISTENQUEUEDEPTH MATCH MAXPARAMSSIZE
-%token	MAXCONNECTIONS MAXREQUESTS MODE ON OWNER PIDFILE PINGPATH PORT PRIORITY PROCESSES
-%token	REQUESTTIMEOUT RESTARTDELAY RLIMIT SOCKET SOCKETDIR STATUSPATH USER
+%token	ALLOW APP AUTOUPDATE BACKLOG BUFFERSIZE CHDIR CHROOT CLIENTTIMEOUT
+%token	COMMAND CONCURRENCY
+%token	CONNECT CONNECTTIMEOUT CONNECTORPRIORITY CONTROL DIRECTORY DOCROOT
+%token	DYNAMIC ENV EXTERNAL GAIN GROUP IDLETIMEOUT INCLUDE INITSTARTDELAY
+%token	KEEPCONN KILLINTERVAL KILLTIMEOUT LISTEN LISTENQUEUEDEPTH MATCH
+%token	MAXCLASSPROCESSES MAXCONNECTIONS MAXPARAMSSIZE MAXPROCESSES MAXREQUESTS
+%token	MINCLASSPROCESSES MINGID MINPROCESSES MINUID MODE MULTITHRESHOLD ON
+%token	OWNER PIDFILE PINGPATH PORT PRIORITY PROCESSES PROCESSSLACK
+%token	REQUESTTIMEOUT RESTARTDELAY RLIMIT SAFEPATH SINGLETHRESHOLD SOCKET
+%token	SOCKETDIR STARTDELAY STATUSPATH UMASK UPDATEINTERVAL WRAPPER
 %token	ERROR
 
 /*
  * After `command "/path"', a word is one more argument, not an unknown
  * keyword: the arguments end at a keyword, a newline or the brace.
+ * After `directory "/path"' in a dynamic block, a `user' is the
+ * directory's, not the (refused) user option of the block.
  */
 %nonassoc	ENDARGS
+%nonassoc	USER
 %nonassoc	<v.string> STRING
 
 %type	<v.string>	optgroup
@@ -209,6 +240,8 @@ grammar		: /* empty */
 		| grammar listen '\n'
 		| grammar app '\n'
 		| grammar external '\n'
+		| grammar dynamic '\n'
+		| grammar wrapper '\n'
 		| grammar error '\n'		{
 			parse_recover();
 			lex_skip_open_block();
@@ -445,6 +478,20 @@ external	: EXTERNAL STRING		{
 		}
 		;
 
+dynamic		: DYNAMIC			{
+			dynamic_begin($<lineno>1);
+		} optnl '{' dynbody '}'		{
+			dynamic_end($<lineno>6);
+		}
+		;
+
+wrapper		: WRAPPER			{
+			wrapper_begin($<lineno>1);
+		} optnl '{' wrapbody '}'	{
+			wrapper_end($<lineno>6);
+		}
+		;
+
 optnl		: /* empty */
 		| optnl '\n'
 		;
@@ -455,14 +502,129 @@ appbody		: /* empty */
 		| appbody error
 		;
 
+/* A dynamic block: its own options, and those of an app for dy_app. */
+dynbody		: /* empty */
+		| dynbody '\n'			{ yyerrok; }
+		| dynbody dynopt
+		| dynbody appopt
+		| dynbody error
+		;
+
+dynopt		: DIRECTORY STRING		{
+			dynamic_add_dir($2);
+			$2 = NULL;
+		} dirowner
+		| MAXPROCESSES STRING		{
+			dynamic_set("max-processes", $2, 1, 65535,
+			    &cur_dyn->dy_max_processes);
+		}
+		| MINPROCESSES STRING		{
+			dynamic_set("min-processes", $2, 0, 65535,
+			    &cur_dyn->dy_min_processes);
+		}
+		| MAXCLASSPROCESSES STRING	{
+			dynamic_set("max-class-processes", $2, 1, 1024,
+			    &cur_dyn->dy_max_class_processes);
+		}
+		| MINCLASSPROCESSES STRING	{
+			dynamic_set("min-class-processes", $2, 0, 1024,
+			    &cur_dyn->dy_min_class_processes);
+		}
+		| KILLINTERVAL STRING		{
+			dynamic_set("kill-interval", $2, 1, 86400,
+			    &cur_dyn->dy_kill_interval);
+		}
+		| UPDATEINTERVAL STRING		{
+			dynamic_set("update-interval", $2, 1, 86400,
+			    &cur_dyn->dy_update_interval);
+		}
+		| GAIN STRING			{
+			double	g;
+
+			if (getgain($2, &g) == 0)
+				cur_dyn->dy_gain = g;
+			free($2);
+		}
+		| SINGLETHRESHOLD STRING	{
+			dynamic_set("single-threshold", $2, 0, 100,
+			    &cur_dyn->dy_single_threshold);
+		}
+		| MULTITHRESHOLD STRING		{
+			dynamic_set("multi-threshold", $2, 0, 100,
+			    &cur_dyn->dy_multi_threshold);
+		}
+		| STARTDELAY STRING		{
+			dynamic_set("start-delay", $2, 0, 3600,
+			    &cur_dyn->dy_start_delay);
+		}
+		| PROCESSSLACK STRING		{
+			dynamic_set("process-slack", $2, 0, 65535,
+			    &cur_dyn->dy_process_slack);
+		}
+		| AUTOUPDATE			{
+			cur_dyn->dy_auto_update = 1;
+		}
+		;
+
+/* Without a user, each program runs as the owner of its file. */
+dirowner	: /* empty */ %prec ENDARGS
+		| USER STRING optgroup		{ dynamic_dir_user($2, $3); }
+		| GROUP STRING			{
+			yyerror("directory: group needs a user (without "
+			    "user, each program runs as its file's owner "
+			    "and group)");
+			free($2);
+		}
+		;
+
+wrapbody	: /* empty */
+		| wrapbody '\n'			{ yyerrok; }
+		| wrapbody wrapopt
+		| wrapbody error
+		;
+
+wrapopt		: MINUID STRING			{
+			long long	n;
+
+			/* 0 would let root programs through */
+			if (getnum("min-uid", $2, 1, UINT_MAX - 1, &n) == 0)
+				cur_wrap->w_min_uid = n;
+			free($2);
+		}
+		| MINGID STRING			{
+			long long	n;
+
+			if (getnum("min-gid", $2, 1, UINT_MAX - 1, &n) == 0)
+				cur_wrap->w_min_gid = n;
+			free($2);
+		}
+		| DOCROOT STRING		{ wrapper_add_docroot($2); }
+		| SAFEPATH STRING		{ wrapper_set_safe_path($2); }
+		| UMASK STRING			{
+			mode_t	m;
+
+			if (getmode("umask", $2, &m) == 0)
+				cur_wrap->w_umask = m;
+			free($2);
+		}
+		| STRING			{
+			if (lasterr_file != file ||
+			    lasterr_line != file->f_lineno)
+				yyerror("unknown keyword \"%s\"", $1);
+			else
+				errors++;
+			free($1);
+		}
+		;
+
 appopt		: CONNECT STRING		{
-			if (only_for(APP_EXTERNAL, "connect"))
+			if (only_for(IN_EXTERNAL, "connect"))
 				app_add_backend($2, NULL);
 			else
 				free($2);
 		}
 		| CONNECT STRING PORT STRING	{
-			if (only_for(APP_EXTERNAL, "connect"))
+			if (only_for(IN_EXTERNAL, "connect"))
 				app_add_backend($2, $4);
 			else {
 				free($2);
@@ -472,13 +634,13 @@ appopt		: CONNECT STRING		{
 		| MAXCONNECTIONS STRING		{
 			long long	n;
 
-			if (only_for(APP_EXTERNAL, "max-connections") &&
+			if (only_for(IN_EXTERNAL, "max-connections") &&
 			    getnum("max-connections", $2, 1, 65535, &n) == 0)
 				cur_app->app_max_connections = n;
 			free($2);
 		}
 		| COMMAND STRING		{
-			(void)only_for(APP_STATIC, "command");
+			(void)only_for(IN_STATIC, "command");
 			free(cur_app->app_command);
 			strlist_free(&cur_app->app_args);
 			cur_app->app_command = $2;
@@ -489,7 +651,7 @@ appopt		: CONNECT STRING		{
 		| PROCESSES STRING		{
 			long long	n;
 
-			if (only_for(APP_STATIC, "processes") &&
+			if (only_for(IN_STATIC, "processes") &&
 			    getnum("processes", $2, 1, 1024, &n) == 0)
 				cur_app->app_processes = n;
 			free($2);
@@ -497,13 +659,13 @@ appopt		: CONNECT STRING		{
 		| CONCURRENCY STRING		{
 			long long	n;
 
-			if (only_for(APP_STATIC, "concurrency") &&
+			if (only_for(IN_STATIC | IN_DYNAMIC, "concurrency") &&
 			    getnum("concurrency", $2, 1, 1024, &n) == 0)
 				cur_app->app_concurrency = n;
 			free($2);
 		}
 		| USER STRING optgroup		{
-			if (only_for(APP_STATIC, "user"))
+			if (only_for(IN_STATIC, "user"))
 				app_set_user($2, $3);
 			else {
 				free($2);
@@ -514,7 +676,7 @@ appopt		: CONNECT STRING		{
 			char	*eq;
 
 			eq = strchr($2, '=');
-			if (!only_for(APP_STATIC, "env"))
+			if (!only_for(IN_STATIC | IN_DYNAMIC, "env"))
 				;
 			else if ($2[0] == '\0' || eq == $2)
 				yyerror("env \"%s\": variable name missing",
@@ -524,7 +686,7 @@ appopt		: CONNECT STRING		{
 			free($2);
 		}
 		| CHDIR STRING			{
-			if (only_for(APP_STATIC, "chdir"))
+			if (only_for(IN_STATIC, "chdir"))
 				(void)getpath("chdir", $2,
 				    &cur_app->app_chdir);
 			else
@@ -533,13 +695,13 @@ appopt		: CONNECT STRING		{
 		| PRIORITY STRING		{
 			long long	n;
 
-			if (only_for(APP_STATIC, "priority") &&
+			if (only_for(IN_STATIC | IN_DYNAMIC, "priority") &&
 			    getnum("priority", $2, -20, 19, &n) == 0)
 				cur_app->app_priority = n;
 			free($2);
 		}
 		| RLIMIT STRING STRING		{
-			if (only_for(APP_STATIC, "rlimit"))
+			if (only_for(IN_STATIC | IN_DYNAMIC, "rlimit"))
 				app_set_rlimit($2, $3);
 			else {
 				free($2);
@@ -549,7 +711,7 @@ appopt		: CONNECT STRING		{
 		| RESTARTDELAY STRING		{
 			long long	n;
 
-			if (only_for(APP_STATIC, "restart-delay") &&
+			if (only_for(IN_STATIC | IN_DYNAMIC, "restart-delay") &&
 			    getnum("restart-delay", $2, 0, 3600, &n) == 0)
 				cur_app->app_restart_delay = n;
 			free($2);
@@ -557,7 +719,8 @@ appopt		: CONNECT STRING		{
 		| INITSTARTDELAY STRING		{
 			long long	n;
 
-			if (only_for(APP_STATIC, "init-start-delay") &&
+			if (only_for(IN_STATIC | IN_DYNAMIC,
+			    "init-start-delay") &&
 			    getnum("init-start-delay", $2, 0, 3600, &n) == 0)
 				cur_app->app_init_start_delay = n;
 			free($2);
@@ -594,7 +757,7 @@ appopt		: CONNECT STRING		{
 		| MAXREQUESTS STRING		{
 			long long	n;
 
-			if (only_for(APP_STATIC, "max-requests") &&
+			if (only_for(IN_STATIC | IN_DYNAMIC, "max-requests") &&
 			    getnum("max-requests", $2, 0, LLONG_MAX, &n) == 0)
 				cur_app->app_max_requests = n;
 			free($2);
@@ -617,7 +780,9 @@ appopt		: CONNECT STRING		{
 			free($2);
 		}
 		| MATCH STRING STRING		{
-			if (strcmp($2, "script") == 0) {
+			if (!only_for(IN_STATIC | IN_EXTERNAL, "match"))
+				free($3);
+			else if (strcmp($2, "script") == 0) {
 				if ($3[0] != '/')
 					yyerror("match script must be an "
 					    "absolute path");
@@ -667,6 +832,7 @@ struct keyword {
 static const struct keyword keywords[] = {
 	{ "allow",		ALLOW },
 	{ "app",		APP },
+	{ "auto-update",	AUTOUPDATE },
 	{ "backlog",		BACKLOG },
 	{ "buffer-size",	BUFFERSIZE },
 	{ "chdir",		CHDIR },
@@ -678,40 +844,54 @@ static const struct keyword keywords[] = {
 	{ "connect-timeout",	CONNECTTIMEOUT },
 	{ "connector-priority",	CONNECTORPRIORITY },
 	{ "control",		CONTROL },
+	{ "directory",		DIRECTORY },
+	{ "docroot",		DOCROOT },
+	{ "dynamic",		DYNAMIC },
 	{ "env",		ENV },
 	{ "external",		EXTERNAL },
+	{ "gain",		GAIN },
 	{ "group",		GROUP },
 	{ "idle-timeout",	IDLETIMEOUT },
 	{ "include",		INCLUDE },
 	{ "init-start-delay",	INITSTARTDELAY },
 	{ "keep-conn",		KEEPCONN },
+	{ "kill-interval",	KILLINTERVAL },
 	{ "kill-timeout",	KILLTIMEOUT },
 	{ "listen",		LISTEN },
 	{ "listen-queue-depth",	LISTENQUEUEDEPTH },
 	{ "match",		MATCH },
+	{ "max-class-processes",	MAXCLASSPROCESSES },
 	{ "max-connections",	MAXCONNECTIONS },
 	{ "max-params-size",	MAXPARAMSSIZE },
+	{ "max-processes",	MAXPROCESSES },
 	{ "max-requests",	MAXREQUESTS },
+	{ "min-class-processes",	MINCLASSPROCESSES },
+	{ "min-gid",		MINGID },
+	{ "min-processes",	MINPROCESSES },
+	{ "min-uid",		MINUID },
 	{ "mode",		MODE },
+	{ "multi-threshold",	MULTITHRESHOLD },
 	{ "on",			ON },
 	{ "owner",		OWNER },
 	{ "pidfile",		PIDFILE },
 	{ "ping-path",		PINGPATH },
 	{ "port",		PORT },
 	{ "priority",		PRIORITY },
+	{ "process-slack",	PROCESSSLACK },
 	{ "processes",		PROCESSES },
 	{ "request-timeout",	REQUESTTIMEOUT },
 	{ "restart-delay",	RESTARTDELAY },
 	{ "rlimit",		RLIMIT },
+	{ "safe-path",		SAFEPATH },
+	{ "single-threshold",	SINGLETHRESHOLD },
 	{ "socket",		SOCKET },
 	{ "socket-dir",		SOCKETDIR },
+	{ "start-delay",	STARTDELAY },
 	{ "status-path",	STATUSPATH },
-	{ "user",		USER }
-};
-
-/* Blocks of DESIGN §3 that this version does not read yet. */
-static const char *const unsupported_blocks[] = {
-	"dynamic", "wrapper"
+	{ "umask",		UMASK },
+	{ "update-interval",	UPDATEINTERVAL },
+	{ "user",		USER },
+	{ "wrapper",		WRAPPER }
 };
 
 static int
@@ -810,6 +990,42 @@ app_option(int tok)
 	return (0);
 }
 
+static int
+dynamic_option(int tok)
+{
+	switch (tok) {
+	case AUTOUPDATE:
+	case DIRECTORY:
+	case GAIN:
+	case KILLINTERVAL:
+	case MAXCLASSPROCESSES:
+	case MAXPROCESSES:
+	case MINCLASSPROCESSES:
+	case MINPROCESSES:
+	case MULTITHRESHOLD:
+	case PROCESSSLACK:
+	case SINGLETHRESHOLD:
+	case STARTDELAY:
+	case UPDATEINTERVAL:
+		return (1);
+	}
+	return (0);
+}
+
+static int
+wrapper_option(int tok)
+{
+	switch (tok) {
+	case DOCROOT:
+	case MINGID:
+	case MINUID:
+	case SAFEPATH:
+	case UMASK:
+		return (1);
+	}
+	return (0);
+}
+
 /*
  * The parser found a token it cannot use.  Say what it probably is, and
  * only once a line: what follows the first error is rarely news.
@@ -843,8 +1059,20 @@ syntax_error(const char *msg)
 	} else if (cur->ti_tok == ERROR)
 		errors++;	/* the lexer said why */
 	else if (cur->ti_tok != STRING && cur->ti_bare) {
-		if (app_option(cur->ti_tok) && file->f_depth == 0)
+		if (dynamic_option(cur->ti_tok) && cur_dyn == NULL)
+			yyerror("\"%s\" is only allowed in a dynamic block",
+			    cur->ti_text);
+		else if (wrapper_option(cur->ti_tok) && cur_wrap == NULL)
+			yyerror("\"%s\" is only allowed in a wrapper block",
+			    cur->ti_text);
+		else if (app_option(cur->ti_tok) && file->f_depth == 0)
 			yyerror("\"%s\" is only allowed in an app block",
+			    cur->ti_text);
+		else if (cur_dyn != NULL)
+			yyerror("\"%s\" is not allowed in a dynamic block",
+			    cur->ti_text);
+		else if (cur_wrap != NULL)
+			yyerror("\"%s\" is not allowed in a wrapper block",
 			    cur->ti_text);
 		else
 			yyerror("\"%s\" is not allowed here", cur->ti_text);
@@ -1200,30 +1428,6 @@ lex_include(void)
 }
 
 /*
- * A block this version cannot read: say so, then skip it, braces and
- * all.  Returns a token to hand on (the end of the line or of the
- * input), else -1.
- */
-static int
-lex_skip_block(const char *what)
-{
-	int	tok, depth = 0;
-
-	yyerror("%s blocks are not supported yet", what);
-	for (;;) {
-		tok = lex_token();
-		if (tok == STRING)
-			free(yylval.v.string);
-		if (tok == 0 || (tok == '\n' && depth == 0))
-			return (tok);
-		if (tok == '{')
-			depth++;
-		else if (tok == '}' && --depth <= 0)
-			return (-1);
-	}
-}
-
-/*
  * After a syntax error in a block's first line: the parser has dropped
  * the brace, so drop the block up to its closing one instead of reading
  * its options as global statements.
@@ -1244,7 +1448,6 @@ lex_skip_open_block(void)
 int
 yylex(void)
 {
-	size_t	i;
 	int	tok, bol;
 
 again:
@@ -1253,20 +1456,6 @@ again:
 	tok = lex_token();
 	if (tok == INCLUDE && (tok = lex_include()) == -1)
 		goto again;
-	if (tok == STRING && lex_bare && bol) {
-		for (i = 0; i < sizeof(unsupported_blocks) /
-		    sizeof(unsupported_blocks[0]); i++) {
-			if (strcmp(yylval.v.string,
-			    unsupported_blocks[i]) != 0)
-				continue;
-			free(yylval.v.string);
-			yylval.v.string = NULL;
-			if ((tok = lex_skip_block(unsupported_blocks[i])) ==
-			    -1)
-				goto again;
-			break;
-		}
-	}
 	lex_bol = (tok == '\n');
 
 	tk_prev = tk_cur;
@@ -1618,16 +1807,34 @@ app_end(void)
 	cur_app = NULL;
 }
 
-/* An option for one kind of block only: 1 if it may be used here. */
+/* An option for some kinds of block only: 1 if it may be used here. */
 static int
-only_for(enum app_type type, const char *what)
+only_for(int blocks, const char *what)
 {
-	if (cur_app->app_type == type)
+	int	here;
+
+	switch (cur_app->app_type) {
+	case APP_EXTERNAL:
+		here = IN_EXTERNAL;
+		break;
+	case APP_DYNAMIC:
+		here = IN_DYNAMIC;
+		break;
+	default:
+		here = IN_STATIC;
+		break;
+	}
+	if (blocks & here)
 		return (1);
-	if (type == APP_STATIC)
-		yyerror("%s is not valid in an external block", what);
-	else
+	if (here == IN_DYNAMIC && strcmp(what, "user") == 0)
+		yyerror("user is not allowed in a dynamic block (a "
+		    "directory may have one: directory \"PATH\" user U)");
+	else if (here == IN_DYNAMIC)
+		yyerror("%s is not allowed in a dynamic block", what);
+	else if (blocks == IN_EXTERNAL)
 		yyerror("%s is valid only in an external block", what);
+	else
+		yyerror("%s is not valid in an external block", what);
 	return (0);
 }
 
@@ -1691,11 +1898,14 @@ app_add_backend(char *addr, char *port)
 	free(port);
 }
 
-/* user "u" [group "g"]: both resolved now, neither may be 0. */
-static void
-app_set_user(char *user, char *group)
+/*
+ * user "u" [group "g"] of an app or a dynamic directory (who says
+ * which): both resolved now, neither may be 0.  0 if they resolved.
+ */
+static int
+check_user(const char *who, const char *user, const char *group,
+    uid_t *uidp, gid_t *gidp)
 {
-	struct app_conf	*ac = cur_app;
 	uid_t		 uid;
 	gid_t		 gid, pgid;
 	int		 uok, gok = 1;
@@ -1705,15 +1915,30 @@ app_set_user(char *user, char *group)
 	if (group != NULL)
 		gok = getgroup(group, &gid) == 0;
 	if (uok && uid == 0)
-		yyerror("app \"%s\": user %s is not allowed (uid 0)",
-		    ac->app_name, user);
+		yyerror("%s: user %s is not allowed (uid 0)", who, user);
 	else if (gok && group != NULL && gid == 0)
-		yyerror("app \"%s\": group %s is not allowed (gid 0)",
-		    ac->app_name, group);
+		yyerror("%s: group %s is not allowed (gid 0)", who, group);
 	else if (uok && group == NULL && gid == 0)
-		yyerror("app \"%s\": group %s, the primary group of user %s, "
-		    "is not allowed (gid 0)", ac->app_name, gid_name(0), user);
-	if (uok && gok) {
+		yyerror("%s: group %s, the primary group of user %s, is not "
+		    "allowed (gid 0)", who, gid_name(0), user);
+	if (!uok || !gok)
+		return (-1);
+	*uidp = uid;
+	*gidp = gid;
+	return (0);
+}
+
+static void
+app_set_user(char *user, char *group)
+{
+	struct app_conf	*ac = cur_app;
+	char		 who[APP_NAME_MAX + 16];
+	uid_t		 uid;
+	gid_t		 gid;
+
+	(void)snprintf(who, sizeof(who), "app \"%.*s\"", APP_NAME_MAX - 1,
+	    ac->app_name);
+	if (check_user(who, user, group, &uid, &gid) == 0) {
 		ac->app_uid = uid;
 		ac->app_gid = gid;
 	}
@@ -1799,6 +2024,268 @@ app_set_rlimit(char *what, char *value)
  done:
 	free(what);
 	free(value);
+}
+
+/* --- dynamic and wrapper blocks */
+
+/*
+ * A directory that paths are matched against by prefix (a dynamic
+ * directory, a wrapper docroot): absolute, "//" collapsed, no trailing
+ * '/', no "." or ".." component, and not "/" itself, which would let
+ * every file through.  Takes s; 0 with *out set, or -1.
+ */
+static int
+getdir(const char *opt, char *s, char **out)
+{
+	char	*r, *w, *c;
+
+	if (s[0] != '/') {
+		yyerror("%s must be an absolute path", opt);
+		goto fail;
+	}
+	for (r = w = s; *r != '\0'; r++)
+		if (*r != '/' || w == s || w[-1] != '/')
+			*w++ = *r;
+	*w = '\0';
+	if (w > s + 1 && w[-1] == '/')
+		*--w = '\0';
+	if (strcmp(s, "/") == 0) {
+		yyerror("%s \"/\": must be a directory below \"/\"", opt);
+		goto fail;
+	}
+	for (c = s; c != NULL; c = strchr(c + 1, '/')) {
+		if (strncmp(c, "/./", 3) == 0 || strcmp(c, "/.") == 0 ||
+		    strncmp(c, "/../", 4) == 0 || strcmp(c, "/..") == 0) {
+			yyerror("%s \"%s\": \".\" and \"..\" are not allowed",
+			    opt, s);
+			goto fail;
+		}
+	}
+	if (strlen(s) >= PROTO_PATH_MAX) {
+		yyerror("%s \"%s\" is too long (maximum %d bytes)", opt, s,
+		    PROTO_PATH_MAX - 1);
+		goto fail;
+	}
+	*out = s;
+	return (0);
+ fail:
+	free(s);
+	return (-1);
+}
+
+/* gain: a decimal fraction from 0 to 1, such as 0.5. */
+static int
+getgain(const char *s, double *out)
+{
+	const char	*p = s;
+	int		 digits = 0, dot = 0;
+
+	if (*p == '-')
+		p++;
+	for (; *p != '\0'; p++) {
+		if (isdigit((unsigned char)*p))
+			digits++;
+		else if (*p == '.' && !dot)
+			dot = 1;
+		else
+			break;
+	}
+	if (*p != '\0' || digits == 0) {
+		yyerror("gain %s: invalid number, expected a decimal such as "
+		    "0.5", s);
+		return (-1);
+	}
+	*out = strtod(s, NULL);
+	if (s[0] == '-' || *out > 1.0) {
+		yyerror("gain must be between 0 and 1 (not %s)", s);
+		return (-1);
+	}
+	return (0);
+}
+
+/* A number option of the dynamic block; takes s. */
+static void
+dynamic_set(const char *opt, char *s, long long min, long long max,
+    int *dst)
+{
+	long long	n;
+
+	if (getnum(opt, s, min, max, &n) == 0)
+		*dst = n;
+	free(s);
+}
+
+/*
+ * The block's options go into a new dynamic_conf; the app options into
+ * its class template, as cur_app, so that the app grammar fills it.  A
+ * second block is read (to find its errors) and thrown away.
+ */
+static void
+dynamic_begin(int line)
+{
+	struct dynamic_conf	*dy, *first = conf->c_dynamic;
+
+	if ((dy = dynamic_conf_new()) == NULL)
+		fatal("%s", __func__);
+	if ((dy->dy_app->app_file = strdup(file->f_name)) == NULL)
+		fatal("%s", __func__);
+	dy->dy_app->app_line = line;
+	cur_dyn_detached = first != NULL;
+	if (first != NULL)
+		conf_error(file->f_name, line, "duplicate dynamic block (first "
+		    "at %s:%d)", first->dy_app->app_file,
+		    first->dy_app->app_line);
+	else
+		conf->c_dynamic = dy;
+	cur_dyn = dy;
+	cur_dyndir = NULL;
+	cur_app = dy->dy_app;
+	cur_app_detached = 0;	/* dy owns it */
+	cur_app_userset = 0;
+}
+
+/* The closing brace (at line): what needs the whole block. */
+static void
+dynamic_end(int line)
+{
+	struct dynamic_conf	*dy = cur_dyn;
+
+	if (TAILQ_EMPTY(&dy->dy_dirs))
+		conf_error(file->f_name, line, "dynamic: at least one "
+		    "directory is required");
+	if (dy->dy_min_processes > dy->dy_max_processes)
+		conf_error(file->f_name, line, "dynamic: min-processes %d is "
+		    "above max-processes %d", dy->dy_min_processes,
+		    dy->dy_max_processes);
+	if (dy->dy_min_class_processes > dy->dy_max_class_processes)
+		conf_error(file->f_name, line, "dynamic: min-class-processes "
+		    "%d is above max-class-processes %d",
+		    dy->dy_min_class_processes, dy->dy_max_class_processes);
+	if (cur_dyn_detached)
+		dynamic_conf_free(dy);
+	cur_dyn = NULL;
+	cur_dyndir = NULL;
+	cur_app = NULL;
+}
+
+/* directory "PATH": its user, if any, comes next (dynamic_dir_user). */
+static void
+dynamic_add_dir(char *path)
+{
+	struct dyndir_conf	*dd;
+	char			*p;
+
+	cur_dyndir = NULL;
+	if (getdir("directory", path, &p) == -1)
+		return;
+	TAILQ_FOREACH(dd, &cur_dyn->dy_dirs, d_entry) {
+		if (strcmp(dd->d_path, p) == 0) {
+			yyerror("duplicate directory \"%s\"", p);
+			free(p);
+			return;
+		}
+	}
+	if ((dd = calloc(1, sizeof(*dd))) == NULL)
+		fatal("%s", __func__);
+	dd->d_path = p;
+	dd->d_uid = (uid_t)-1;	/* each file's owner */
+	dd->d_gid = (gid_t)-1;
+	TAILQ_INSERT_TAIL(&cur_dyn->dy_dirs, dd, d_entry);
+	cur_dyndir = dd;
+}
+
+/* directory "PATH" user U [group G]: resolved now, like an app's. */
+static void
+dynamic_dir_user(char *user, char *group)
+{
+	struct dyndir_conf	*dd = cur_dyndir;
+	char			 who[PROTO_PATH_MAX + 16];
+	uid_t			 uid;
+	gid_t			 gid;
+
+	(void)snprintf(who, sizeof(who), "directory \"%s\"",
+	    dd != NULL ? dd->d_path : "");
+	if (check_user(who, user, group, &uid, &gid) == 0 && dd != NULL) {
+		dd->d_uid = uid;
+		dd->d_gid = gid;
+	}
+	if (dd == NULL) {	/* the path was wrong: said already */
+		free(user);
+		free(group);
+		return;
+	}
+	dd->d_user = user;
+	dd->d_group = group;
+}
+
+static void
+wrapper_begin(int line)
+{
+	struct wrapper_conf	*w;
+
+	if ((w = wrapper_conf_new()) == NULL)
+		fatal("%s", __func__);
+	cur_wrap_detached = conf->c_wrapper != NULL;
+	if (cur_wrap_detached)
+		conf_error(file->f_name, line, "duplicate wrapper block (first "
+		    "at %s)", wrap_first);
+	else {
+		conf->c_wrapper = w;
+		(void)snprintf(wrap_first, sizeof(wrap_first), "%s:%d",
+		    file->f_name, line);
+	}
+	cur_wrap = w;
+}
+
+static void
+wrapper_end(int line)
+{
+	if (TAILQ_EMPTY(&cur_wrap->w_docroots))
+		conf_error(file->f_name, line, "wrapper: at least one docroot "
+		    "is required");
+	if (cur_wrap_detached)
+		wrapper_conf_free(cur_wrap);
+	cur_wrap = NULL;
+}
+
+static void
+wrapper_add_docroot(char *path)
+{
+	struct strentry	*se;
+	char		*p;
+
+	if (getdir("docroot", path, &p) == -1)
+		return;
+	TAILQ_FOREACH(se, &cur_wrap->w_docroots, s_entry) {
+		if (strcmp(se->s_str, p) == 0) {
+			yyerror("duplicate docroot \"%s\"", p);
+			free(p);
+			return;
+		}
+	}
+	if (strlist_add(&cur_wrap->w_docroots, p) == -1)
+		fatal("%s", __func__);
+	free(p);
+}
+
+/* The PATH of wrapped programs: absolute directories only. */
+static void
+wrapper_set_safe_path(char *s)
+{
+	const char	*p;
+
+	for (p = s; ; p++) {
+		if (*p != '/') {
+			yyerror("safe-path \"%s\": every directory must be an "
+			    "absolute path", s);
+			free(s);
+			return;
+		}
+		if ((p = strchr(p, ':')) == NULL)
+			break;
+	}
+	free(cur_wrap->w_safe_path);
+	cur_wrap->w_safe_path = s;
 }
 
 /* --- listeners */
@@ -2018,6 +2505,17 @@ parse_recover(void)
 			app_conf_free(cur_app);
 		cur_app = NULL;
 	}
+	if (cur_dyn != NULL) {	/* its template was cur_app, not freed */
+		if (cur_dyn_detached)
+			dynamic_conf_free(cur_dyn);
+		cur_dyn = NULL;
+		cur_dyndir = NULL;
+	}
+	if (cur_wrap != NULL) {
+		if (cur_wrap_detached)
+			wrapper_conf_free(cur_wrap);
+		cur_wrap = NULL;
+	}
 }
 
 /* Checks that need the whole file. */
@@ -2079,6 +2577,10 @@ parse_config(const char *filename)
 	user_explicit = 0;
 	cur_app = NULL;
 	cur_listen = NULL;
+	cur_dyn = NULL;
+	cur_dyndir = NULL;
+	cur_wrap = NULL;
+	wrap_first[0] = '\0';
 	memset(&tk_cur, 0, sizeof(tk_cur));
 	memset(&tk_prev, 0, sizeof(tk_prev));
 

@@ -98,9 +98,14 @@ reload(struct strlist *errs, struct strlist *warns)
 		return (-1);
 	}
 
-	/* Pair each running app with its new block, or mark it going. */
+	/*
+	 * Pair each running app with its new block, or mark it going.
+	 * Dynamic classes have no block: they stay while their directory
+	 * does (decided once the new configuration is in place).
+	 */
 	TAILQ_FOREACH(app, &env->env_apps, a_entry)
-		app->a_change = 0;
+		app->a_change = app->a_conf->app_type == APP_DYNAMIC ?
+		    APP_KEEP : 0;
 	TAILQ_FOREACH(ac, &nconf->c_apps, app_entry) {
 		if ((app = app_find_name(ac->app_name)) == NULL)
 			continue;
@@ -118,15 +123,24 @@ reload(struct strlist *errs, struct strlist *warns)
 		}
 	/* A going app takes its old block along; the old config goes. */
 	TAILQ_FOREACH(app, &env->env_apps, a_entry)
-		if (app->a_change == APP_REPLACE)
+		if (app->a_change == APP_REPLACE && !app->a_conf_owned) {
 			TAILQ_REMOVE(&oconf->c_apps, app->a_conf, app_entry);
+			app->a_conf_owned = 1;
+		}
 	TAILQ_FOREACH(ac, &nconf->c_apps, app_entry)
 		if (app_find_name(ac->app_name) == NULL)
 			(app = app_new(ac))->a_change = APP_RESTART;
 
 	env->env_conf = nconf;
+	TAILQ_FOREACH(app, &env->env_apps, a_entry)
+		if (app->a_conf->app_type == APP_DYNAMIC && !app->a_removed &&
+		    !dynamic_class_kept(app)) {
+			app->a_removed = 1;
+			app->a_change = APP_REPLACE;
+		}
 	connector_compose(IMSG_CFG_RELOAD, -1, NULL, 0);
 	connector_send_global();
+	dynamic_send_config();
 	connector_send_apps();
 	TAILQ_FOREACH(li, &keep, li_entry)
 		if (li->li_new || li->li_changed)
@@ -152,6 +166,8 @@ reload(struct strlist *errs, struct strlist *warns)
 			app_remove(app);
 			continue;
 		case APP_RESTART:
+			if (app->a_state == APP_STOPPED)
+				break;	/* the new settings wait for start */
 			if (app->a_conf->app_type == APP_EXTERNAL) {
 				connector_backends_up(app);
 				app_update_state(app);
@@ -173,6 +189,7 @@ reload(struct strlist *errs, struct strlist *warns)
 		}
 	}
 	config_free(oconf);
+	dynamic_timers();
 	log_info("configuration reloaded%s", rv == -1 ?
 	    ", but an app could not start (see above)" : "");
 	sd_notify_send("READY=1");

@@ -76,6 +76,7 @@ static const int rlimit_resource[RLIM_CONF_COUNT] = {
 static int	 proc_socket(const char *, int);
 static char	**build_argv(struct app_conf *);
 static char	**build_envp(struct app_conf *, const char *);
+static const char *spawn_safe_path(void);
 static void	 free_vec(char **);
 static __dead void child_fail(int, int);
 static void	 describe_failure(struct app_conf *, struct spawn_err *,
@@ -129,6 +130,16 @@ build_argv(struct app_conf *ac)
  fail:
 	free_vec(argv);
 	return (NULL);
+}
+
+/* PATH for apps: the wrapper's safe-path when it names one. */
+static const char *
+spawn_safe_path(void)
+{
+	struct wrapper_conf	*w = env->env_conf->c_wrapper;
+
+	return (w != NULL && w->w_safe_path != NULL ? w->w_safe_path :
+	    env->env_conf->c_safe_path);
 }
 
 /*
@@ -277,7 +288,7 @@ spawn_proc(struct app *app, struct proc *p, char *msg, size_t msglen)
 		return (-1);
 	}
 	if ((argv = build_argv(ac)) == NULL ||
-	    (envp = build_envp(ac, env->env_conf->c_safe_path)) == NULL) {
+	    (envp = build_envp(ac, spawn_safe_path())) == NULL) {
 		snprintf(msg, msglen, "cannot start %s: %s", ac->app_command,
 		    strerror(errno));
 		goto fail;
@@ -361,7 +372,9 @@ spawn_proc(struct app *app, struct proc *p, char *msg, size_t msglen)
 	if (ac->app_priority != 0 &&
 	    setpriority(PRIO_PROCESS, 0, ac->app_priority) == -1)
 		child_fail(STAGE_SETUP, errno);
-	(void)umask(022);
+	/* The wrapper's umask (suexec's rule), else a sane default. */
+	(void)umask(env->env_conf->c_wrapper != NULL ?
+	    env->env_conf->c_wrapper->w_umask : 022);
 
 	if (setgroups(ngroups, groups) == -1)
 		child_fail(STAGE_GROUPS, errno);

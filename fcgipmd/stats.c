@@ -33,6 +33,7 @@
 #include "fcgipmd.h"
 #include "log.h"
 #include "status.h"
+#include "util.h"
 
 #define STATS_WAIT_MS		2000
 #define STATS_MAX_PROCS		65536	/* more is a confused connector */
@@ -224,6 +225,18 @@ answer_proc(uint32_t id, pid_t pid)
 	return (NULL);
 }
 
+/* A class's busy seconds in the last answer: 0, or -1 if none. */
+int
+stats_busy_time(uint32_t id, double *busy)
+{
+	const struct stats_app	*sa;
+
+	if ((sa = answer_app(id)) == NULL)
+		return (-1);
+	*busy = sa->busy_time;
+	return (0);
+}
+
 /* One app's row and process rows from both sources. */
 static void
 fill_app(struct st_app *a, struct app *app, struct st_proc **spp)
@@ -244,6 +257,7 @@ fill_app(struct st_app *a, struct app *app, struct st_proc **spp)
 	strlcpy(a->state, app_state_name(app), sizeof(a->state));
 	strlcpy(a->reason, app->a_reason, sizeof(a->reason));
 	a->restarts = app->a_restarts;
+	a->load = ac->app_type == APP_DYNAMIC ? app->a_load * 100 : -1;
 	if (sa != NULL) {
 		a->busy = sa->busy;
 		a->queued = sa->queued;

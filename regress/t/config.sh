@@ -264,13 +264,124 @@ bad config-external-no-connect external-bad.conf external-bad.conf:5: \
 bad config-app-max-connections external-bad.conf external-bad.conf:10: \
     "max-connections is valid only in an external block"
 
-cat >dynamic.conf <<'EOF'
-dynamic {
-	directory "/var/www/fcgi-bin"
+# --- dynamic and wrapper blocks
+
+cat >dynwrap.conf <<'EOF'
+wrapper {
+	min-uid 1000  min-gid 1000
+	docroot "/var/www/"
+	docroot "/srv//fcgi"
+	safe-path "/usr/local/bin:/usr/bin:/bin"  umask 027
+}
+dynamic
+{
+	directory "/var/www/fcgi-bin" user nobody group nogroup
+	directory "/srv/fcgi/"
+	directory "/srv/other" user "daemon"
+	max-processes 20 min-processes 2
+	max-class-processes 4 min-class-processes 1
+	kill-interval 60 update-interval 10 gain 0.25
+	single-threshold 5 multi-threshold 40 start-delay 1 process-slack 2
+	auto-update
+	restart-delay 2 init-start-delay 0 listen-queue-depth 50
+	connect-timeout 10 idle-timeout 20 request-timeout 60 max-requests 100
+	env "TZ=UTC" env "LANG" priority 5 rlimit nofile 256 buffer-size 64K
+	keep-conn no concurrency 2
 }
 EOF
-bad config-dynamic dynamic.conf dynamic.conf:1: \
-    "dynamic blocks are not supported yet"
+good config-dynamic-wrapper dynwrap.conf
+
+printf 'dynamic { directory "/var/www/cgi" }\nwrapper { docroot "/" }\n' \
+    >dynwrap-min.conf
+bad config-wrapper-docroot-root dynwrap-min.conf dynwrap-min.conf:2: \
+    'docroot "/": must be a directory below'
+
+cat >dynamic-bad.conf <<'EOF'
+dynamic {
+	directory "var/www"
+	directory "/"
+	directory "/var/www/a" user root
+	directory "/var/www/b" user nosuchuser
+	directory "/var/www/c" user nobody group root
+	gain 1.5
+	single-threshold 101
+	min-class-processes 5 max-class-processes 2
+	command "/bin/cat"
+	processes 2
+	match uri "/x/"
+	user nobody
+	chdir "/tmp"
+}
+dynamic {
+	directory "/var/www/d"
+}
+EOF
+bad config-dynamic-relative dynamic-bad.conf dynamic-bad.conf:2: \
+    "directory must be an absolute path"
+bad config-dynamic-root-dir dynamic-bad.conf dynamic-bad.conf:3: \
+    'directory "/": must be a directory below'
+bad config-dynamic-user-root dynamic-bad.conf dynamic-bad.conf:4: \
+    'directory "/var/www/a": user root is not allowed'
+bad config-dynamic-unknown-user dynamic-bad.conf dynamic-bad.conf:5: \
+    'unknown user "nosuchuser"'
+bad config-dynamic-group-root dynamic-bad.conf dynamic-bad.conf:6: \
+    'group root is not allowed'
+bad config-dynamic-gain dynamic-bad.conf dynamic-bad.conf:7: \
+    "gain must be between 0 and 1"
+bad config-dynamic-threshold dynamic-bad.conf dynamic-bad.conf:8: \
+    "single-threshold 101: too large"
+bad config-dynamic-command dynamic-bad.conf dynamic-bad.conf:10: \
+    "command is not allowed in a dynamic block"
+bad config-dynamic-processes dynamic-bad.conf dynamic-bad.conf:11: \
+    "processes is not allowed in a dynamic block"
+bad config-dynamic-match dynamic-bad.conf dynamic-bad.conf:12: \
+    "match is not allowed in a dynamic block"
+bad config-dynamic-user dynamic-bad.conf dynamic-bad.conf:13: \
+    "user is not allowed in a dynamic block"
+bad config-dynamic-class-range dynamic-bad.conf dynamic-bad.conf:15: \
+    "min-class-processes 5 is above max-class-processes 2"
+bad config-dynamic-duplicate dynamic-bad.conf dynamic-bad.conf:16: \
+    "duplicate dynamic block (first at dynamic-bad.conf:1)"
+
+cat >dynamic-empty.conf <<'EOF'
+dynamic {
+	max-processes 10
+	min-processes 11
+}
+EOF
+bad config-dynamic-no-directory dynamic-empty.conf dynamic-empty.conf:4: \
+    "dynamic: at least one directory is required"
+bad config-dynamic-process-range dynamic-empty.conf dynamic-empty.conf:4: \
+    "min-processes 11 is above max-processes 10"
+
+cat >wrapper-bad.conf <<'EOF'
+wrapper {
+	min-uid 0
+	min-gid -1
+	safe-path "/usr/bin:bin"
+	umask 0999
+	frobnicate 3
+}
+wrapper { docroot "/var/www" }
+gain 0.5
+app "a" { command "/bin/cat" docroot "/var/www" }
+EOF
+bad config-wrapper-min-uid wrapper-bad.conf wrapper-bad.conf:2: \
+    "min-uid 0: too small"
+bad config-wrapper-min-gid wrapper-bad.conf wrapper-bad.conf:3: "min-gid -1"
+bad config-wrapper-safe-path wrapper-bad.conf wrapper-bad.conf:4: \
+    "every directory must be an absolute path"
+bad config-wrapper-umask wrapper-bad.conf wrapper-bad.conf:5: "umask 0999"
+bad config-wrapper-unknown wrapper-bad.conf wrapper-bad.conf:6: \
+    'unknown keyword "frobnicate"'
+bad config-wrapper-no-docroot wrapper-bad.conf wrapper-bad.conf:7: \
+    "wrapper: at least one docroot is required"
+bad config-wrapper-duplicate wrapper-bad.conf wrapper-bad.conf:8: \
+    "duplicate wrapper block"
+bad config-dynamic-option-outside wrapper-bad.conf wrapper-bad.conf:9: \
+    '"gain" is only allowed in a dynamic block'
+bad config-wrapper-option-in-app wrapper-bad.conf wrapper-bad.conf:10: \
+    '"docroot" is only allowed in a wrapper block'
 
 printf 'user "nobody\nchroot "/var/empty"\n' >quote.conf
 bad config-unterminated-string quote.conf quote.conf:1: \

@@ -86,7 +86,7 @@ static struct st_app	 apps[] = {
 	    .live = 0, .wanted = 2, .restarts = 3, .state = "backoff",
 	    .reason = "exited with status 1" },
 	{ .name = WEIRD_NAME, .type = "dynamic", .user = "nobody",
-	    .group = WEIRD_GROUP, .state = "refused", .reason = WEIRD_REASON,
+	    .group = WEIRD_GROUP, .state = "refused", .reason = WEIRD_REASON, .load = 37.4,
 	    .buckets = { [11] = 1 }, .duration_sum = 99.25,
 	    .duration_count = 1 },
 };
@@ -501,7 +501,7 @@ test_text_fields(void)
 		    "0", "0", "0", "0", "0", "refused" },
 	};
 	static const char *const tail[] = {
-		"", "", " (exited with status 1)", " (line1?line2)"
+		"", "", " (exited with status 1)", " (line1?line2; load 37%)"
 	};
 	char		*s, *lines[MAXLINES], *end;
 	int		 st[MAXFIELDS], n, i, k;
