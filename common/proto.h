@@ -221,6 +221,7 @@ struct app_state_msg {
 struct cfg_dynamic {
 	struct cfg_app	 cfg;
 	int		 start_delay;	/* seconds */
+	int		 max_class;	/* max-class-processes */
 };
 
 struct cfg_dyndir {

@@ -36,6 +36,7 @@
 #include "util.h"
 
 #define DYN_PENDING_MAX		64	/* classes being checked at once */
+#define GROW_EVERY_MS		1000	/* asking again, at most this often */
 
 static int	 path_inside(const char *, const char *);
 static struct capp *class_find(const char *);
@@ -166,16 +167,23 @@ dynamic_queued(struct capp *ca)
 {
 	struct timeval	 tv = { cenv->c_dyn.start_delay, 0 };
 	struct cproc	*p;
+	int		 n = 0;
 
 	if (ca->ca_provisional)
 		return;		/* its first process comes with the verdict */
 	TAILQ_FOREACH(p, &ca->ca_procs, cp_entry)
 		if (p->cp_up && !p->cp_draining && !p->cp_retiring)
-			break;
-	if (p == NULL) {
+			n++;
+	if (n == 0 && ca->ca_state.wanted == 0) {
 		grow_ask(ca, 1);
 		return;
 	}
+	/* At its maximum: waiting is all there is to do. */
+	if (n >= cenv->c_dyn.max_class || ca->ca_state.wanted >=
+	    cenv->c_dyn.max_class)
+		return;
+	if (tv.tv_sec == 0)
+		tv.tv_usec = GROW_EVERY_MS * 1000;
 	if (ca->ca_grow_timer == NULL &&
 	    (ca->ca_grow_timer = evtimer_new(cenv->c_base, grow_cb,
 	    ca)) == NULL)

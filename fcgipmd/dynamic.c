@@ -455,6 +455,7 @@ dynamic_send_config(void)
 	app_cfg_fill(dy->dy_app, &cd.cfg);
 	cd.cfg.type = APP_DYNAMIC;
 	cd.start_delay = dy->dy_start_delay;
+	cd.max_class = dy->dy_max_class_processes;
 	connector_compose(IMSG_CFG_DYNAMIC, -1, &cd, sizeof(cd));
 	TAILQ_FOREACH(d, &dy->dy_dirs, d_entry) {
 		memset(&dd, 0, sizeof(dd));

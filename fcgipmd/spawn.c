@@ -168,8 +168,14 @@ build_envp(struct app_conf *ac, const char *safe_path)
 			continue;
 		if (s == NULL)
 			goto fail;
-		if (str_has_prefix(s, "PATH="))
+		if (str_has_prefix(s, "PATH=")) {
+			/* Under a wrapper, PATH is always its safe-path. */
+			if (env->env_conf->c_wrapper != NULL) {
+				free(s);
+				continue;
+			}
 			have_path = 1;
+		}
 		envp[n++] = s;
 	}
 	if (!have_path) {

@@ -37,6 +37,14 @@ mkwork
 mkdir -p "$WORK/bin" "$WORK/www" "$WORK/fcgid-bin" "$WORK/fcgid"
 cp "$APPS/echo" "$WORK/bin/echo"
 cp "$APPS/echo" "$WORK/fcgid-bin/echo"
+# Dynamic programs: the class measured under load, and fresh copies
+# for the cold starts (each path is its own class).
+mkdir -p "$WORK/dyn"
+for f in echo cold1 cold2 cold3 cold4 cold5; do
+	cp "$APPS/echo" "$WORK/dyn/$f"
+done
+chown -R "$APP_USER:$APP_GROUP" "$WORK/dyn"
+chmod 755 "$WORK/dyn"
 printf '<?php echo "hello\\n";\n' >"$WORK/www/hello.php"
 chmod 755 "$WORK/www" "$WORK/fcgid-bin"
 chown "$WEB_USER" "$WORK/fcgid"
@@ -87,6 +95,11 @@ app "php" {
 	processes 2
 	match uri "/pmphp/"
 }
+# The same echo app as a dynamic class, held at 2 processes too.
+dynamic {
+	directory "$WORK/dyn"
+	max-class-processes 2 min-class-processes 2 start-delay 0
+}
 EOT
 "$FCGIPMD" -d -f "$WORK/fcgipmd.conf" 2>"$WORK/fcgipmd.log" &
 PM_PID=$!
@@ -131,6 +144,12 @@ location /pmnk/ {
 	fastcgi_param FCGIPM_APP echo;
 	fastcgi_pass unix:$WORK/fcgi.sock;
 }
+location /pmdyn/ {
+	include fastcgi_params;
+	fastcgi_param SCRIPT_FILENAME $WORK/dyn/echo;
+	fastcgi_keep_conn on;
+	fastcgi_pass fcgipmd;
+}
 location /pmphp/ {
 	include fastcgi_params;
 	fastcgi_param SCRIPT_FILENAME $WORK/www/hello.php;
@@ -155,7 +174,13 @@ Alias /fcgid/ $WORK/fcgid-bin/echo/
 	Require all granted
 </Directory>"
 fi
+# StartServers and the spare thread bounds keep the event MPM from
+# starting and stopping children while the load moves from path to
+# path: that churn lands in the p99 of whichever path runs then.
 APACHE_MODULES="alias" start_apache "$APORT" "
+StartServers 4
+MinSpareThreads 25
+MaxSpareThreads 400
 <Proxy \"unix:$WORK/fcgi.sock|fcgi://pmreuse\">
 	ProxySet enablereuse=on
 </Proxy>
@@ -176,6 +201,21 @@ connector() {
 	done | head -n 1
 }
 
+# --- a dynamic class: its cold start, then warmed up to 2 processes
+
+echo "== dynamic classes"
+for f in cold1 cold2 cold3 cold4 cold5; do
+	t0=$(date +%s%N)
+	"$CLIENT" -s "$WORK/fcgi.sock" -T 20 \
+	    -p "SCRIPT_FILENAME=$WORK/dyn/$f" -b >/dev/null 2>&1
+	t1=$(date +%s%N)
+	echo $(((t1 - t0) / 1000)) >>"$WORK/cold.us"
+done
+sort -n "$WORK/cold.us" | awk '{ v[NR] = $1 } END {
+    printf "  cold start, first response of a new class: median %.1f ms" \
+    " (%.1f .. %.1f ms, 5 classes)\n", v[3] / 1000, v[1] / 1000, v[5] / 1000 }'
+wrk -t2 -c8 -d2s "http://127.0.0.1:$NPORT/pmdyn/" >/dev/null 2>&1
+
 # --- measuring
 #
 # Every path is measured ROUNDS times, the paths taking turns, so that
@@ -194,6 +234,7 @@ apache-fcgid $A_/fcgid/
 nginx-fcgipmd $N_/pm/
 nginx-fcgipmd-nokeepconn $N_/pmnk/
 nginx-fcgipmd-phpcgi $N_/pmphp/
+nginx-fcgipmd-dynamic $N_/pmdyn/
 apache-fcgipmd-reuse $A_/pmr/
 apache-fcgipmd-noreuse $A_/pmnr/"
 
@@ -281,6 +322,7 @@ ratio nginx_fcgipmd_phpcgi nginx_phpfpm
 ratio apache_fcgipmd_reuse apache_fcgid
 ratio nginx_fcgipmd_nokeepconn nginx_direct
 ratio apache_fcgipmd_noreuse apache_direct
+ratio nginx_fcgipmd_dynamic nginx_fcgipmd
 [ -n "${P99_nginx_fcgipmd:-}" ] &&
     echo "  p99 nginx-fcgipmd ${P99_nginx_fcgipmd} ms, nginx-direct" \
     "${P99_nginx_direct:-?} ms; apache-fcgipmd-reuse" \
