@@ -291,6 +291,7 @@ app_restart(struct app *app, char *err, size_t errlen)
 	struct proc	*p, *tp;
 	char		 msg[512];
 	int		 i, failed = 0;
+	enum app_state	 was = app->a_state;
 
 	if (ac->app_type == APP_EXTERNAL) {
 		snprintf(err, errlen, "app %s: an external server is not "
@@ -319,6 +320,8 @@ app_restart(struct app *app, char *err, size_t errlen)
 	TAILQ_FOREACH(p, &app->a_procs, p_entry)
 		p->p_old = 0;
 	if (failed) {
+		/* The old processes serve on: the app is as it was. */
+		app->a_state = was;
 		log_warnx("app %s: restart failed: %s", ac->app_name, msg);
 		snprintf(err, errlen, "app %s: cannot start a new process: %s",
 		    ac->app_name, msg);

@@ -313,8 +313,9 @@ control_run(struct ctl_conn *cc)
 }
 
 /*
- * restart, stop, start: the named app or "all" (restart only; static
- * apps only).  Each failure is one line in errs.
+ * restart, stop, start: the named app, or with restart "all": every
+ * app and dynamic class fcgipmd runs, stopped ones left alone.  Each
+ * failure is one line in errs.
  */
 static int
 control_each_app(struct ctl_conn *cc, struct strlist *errs,
