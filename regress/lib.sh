@@ -45,7 +45,9 @@ mkwork() {
 # Remember a pid to stop at exit.
 track() { PIDS="$PIDS $1"; }
 
-# Stop every tracked process by pid: TERM, then KILL after 5 s.
+# Stop every tracked process by pid: TERM, then KILL after 5 s.  A
+# process still there then is killed with its children (an Apache
+# master killed alone would leave its workers behind).
 cleanup() {
 	for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done
 	for p in $PIDS; do
@@ -53,9 +55,17 @@ cleanup() {
 		while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
 			sleep 0.1; i=$((i + 1))
 		done
-		kill -KILL "$p" 2>/dev/null
+		kill -0 "$p" 2>/dev/null || continue
+		kill -KILL "$p" $(children_of "$p") 2>/dev/null
 	done
 	[ -n "$KEEP" ] || rm -rf "$WORK"
+}
+
+# children_of PID: the pids whose parent is PID.
+children_of() {
+	for _s in /proc/[0-9]*/stat; do
+		awk -v pp="$1" '$4 == pp { print $1 }' "$_s" 2>/dev/null
+	done
 }
 
 # wait_for COUNT(tenths of a second) COMMAND...: retry until it succeeds.
