@@ -88,12 +88,12 @@ regress: $(PROGS) $(UNIT_TESTS) $(TEST_APPS) $(TEST_TOOLS)
 
 $(O)/regress/unit/test_%: regress/unit/test_%.c $(COMMON_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS)
 
 $(O)/regress/unit/test_wrapper: regress/unit/test_wrapper.c \
     $(O)/fcgipmd/wrapper.o $(O)/fcgipmd/config.o $(COMMON_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS)
 
 $(O)/regress/apps/%: regress/apps/%.c
 	@mkdir -p $(dir $@)
@@ -101,7 +101,7 @@ $(O)/regress/apps/%: regress/apps/%.c
 
 $(O)/regress/tools/%: regress/tools/%.c $(COMMON_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS)
 
 # deps first, in its own make run: pkg-config above needs the packages.
 check: deps

@@ -94,6 +94,23 @@ static void	 om_labels(struct evbuffer *, const char *,
 static void	 om_simple_family(struct evbuffer *, const struct st_app *,
 		    int, enum om_simple);
 
+/*
+ * A process's state, the same rule wherever it is shown: draining
+ * (being replaced or stopped), busy, starting (no request served yet
+ * and younger than ST_STARTING_SECS), idle.
+ */
+const char *
+st_proc_state(int draining, int busy, int served, double age)
+{
+	if (draining)
+		return ("draining");
+	if (busy)
+		return ("busy");
+	if (!served && age < ST_STARTING_SECS)
+		return ("starting");
+	return ("idle");
+}
+
 int
 st_code_index(int code)
 {

@@ -74,7 +74,11 @@ struct st_app {
 	int		 nprocs;
 };
 
+/* Younger than this and no request served yet: "starting". */
+#define ST_STARTING_SECS	10
+
 int	 st_code_index(int);		/* -1: a code not counted */
+const char *st_proc_state(int, int, int, double);
 int	 st_bucket_index(double);	/* seconds -> bucket */
 
 void	 st_text(struct evbuffer *, const struct st_app *, int, int);

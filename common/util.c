@@ -166,3 +166,19 @@ timespec_since(const struct timespec *then)
 	return ((now.tv_sec - then->tv_sec) +
 	    (now.tv_nsec - then->tv_nsec) / 1e9);
 }
+
+/*
+ * Is path dir itself or below it?  By whole components: /var/www/x is
+ * inside /var/www, /var/wwwx is not.  A trailing '/' of dir is ignored.
+ */
+int
+path_inside(const char *path, const char *dir)
+{
+	size_t	len = strlen(dir);
+
+	while (len > 0 && dir[len - 1] == '/')
+		len--;
+	if (strncmp(path, dir, len) != 0)
+		return (0);
+	return (path[len] == '\0' || path[len] == '/');
+}

@@ -32,6 +32,7 @@ const char	*signal_name(int);
 int		 str_has_prefix(const char *, const char *);
 void		 str_printable(char *, const char *, size_t);
 double		 timespec_since(const struct timespec *);
+int		 path_inside(const char *, const char *);
 int		 sockaddr_parse(const char *, int, struct sockaddr_storage *,
 		    socklen_t *, char *, size_t);
 

@@ -150,7 +150,8 @@ struct cproc {
 	int			 cp_retiring;	/* max-requests reached */
 	int			 cp_draining;	/* being replaced: PROC_RETIRE */
 	int			 cp_external;	/* a backend, not a process */
-	char			 cp_name[128];	/* external: its address */
+	char			 cp_name[128];	/* external: its address; else how
+						   the process before it ended */
 	int			 cp_done_told;	/* PROC_DONE sent */
 	struct event		*cp_leave_timer;
 	uint64_t		 cp_requests;

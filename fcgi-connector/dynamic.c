@@ -38,21 +38,10 @@
 #define DYN_PENDING_MAX		64	/* classes being checked at once */
 #define GROW_EVERY_MS		1000	/* asking again, at most this often */
 
-static int	 path_inside(const char *, const char *);
 static struct capp *class_find(const char *);
 static void	 class_forget(struct capp *);
 static void	 grow_cb(evutil_socket_t, short, void *);
 static void	 grow_ask(struct capp *, int);
-
-/* path lies under dir (a whole component boundary). */
-static int
-path_inside(const char *path, const char *dir)
-{
-	size_t	 n = strlen(dir);
-
-	return (strncmp(path, dir, n) == 0 && path[n] == '/' &&
-	    path[n + 1] != '\0');
-}
 
 static struct capp *
 class_find(const char *path)

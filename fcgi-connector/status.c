@@ -38,8 +38,6 @@
 #include "log.h"
 #include "util.h"
 
-#define STARTING_SECS	10	/* younger, and not served yet: starting */
-
 static const char *proc_state(struct cproc *);
 static int	 status_fill(struct st_app **, struct st_proc **);
 
@@ -48,13 +46,9 @@ proc_state(struct cproc *p)
 {
 	if (p->cp_external)
 		return (p->cp_up && !p->cp_leaving ? "up" : "down");
-	if (p->cp_draining || p->cp_retiring)
-		return ("draining");
-	if (p->cp_busy > 0)
-		return ("busy");
-	if (p->cp_requests == 0 && timespec_since(&p->cp_started) < STARTING_SECS)
-		return ("starting");
-	return ("idle");
+	return (st_proc_state(p->cp_draining || p->cp_retiring,
+	    p->cp_busy > 0, p->cp_requests > 0,
+	    timespec_since(&p->cp_started)));
 }
 
 /* The rows of every app not removed by a reload: 0, or -1. */

@@ -48,6 +48,7 @@ static void	 app_timer_cb(int, short, void *);
 static void	 app_spawn_more(struct app *);
 static struct proc *app_spawn_one(struct app *, char *, size_t);
 static int	 app_wrapper_refuses(struct app *, char *, size_t);
+static int	 app_external(struct app *, char *, size_t);
 static void	 app_spawn_failed(struct app *, const char *);
 static int	 app_backoff_delay(struct app *);
 static void	 app_retire(struct app *, struct proc *);
@@ -164,15 +165,13 @@ apps_alive(void)
 	return (n);
 }
 
+/* The next spawn in secs seconds (a pending one is moved). */
 static void
 app_schedule(struct app *app, int secs)
 {
 	struct timeval	 tv = { secs, 0 };
 
-	if (app->a_timer_set)
-		evtimer_del(&app->a_timer);
 	evtimer_add(&app->a_timer, &tv);
-	app->a_timer_set = 1;
 }
 
 static void
@@ -182,7 +181,6 @@ app_timer_cb(int fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
-	app->a_timer_set = 0;
 	app_spawn_more(app);
 }
 
@@ -293,11 +291,8 @@ app_restart(struct app *app, char *err, size_t errlen)
 	int		 i, failed = 0;
 	enum app_state	 was = app->a_state;
 
-	if (ac->app_type == APP_EXTERNAL) {
-		snprintf(err, errlen, "app %s: an external server is not "
-		    "started by fcgipmd", ac->app_name);
+	if (app_external(app, err, errlen))
 		return (-1);
-	}
 	TAILQ_FOREACH(p, &app->a_procs, p_entry)
 		p->p_old = p->p_state == PROC_RUNNING;
 	if (app->a_state == APP_STOPPED || app->a_state == APP_REFUSED) {
@@ -328,14 +323,22 @@ app_restart(struct app *app, char *err, size_t errlen)
 		app_update_state(app);
 		return (-1);
 	}
-	if (app->a_timer_set) {
-		evtimer_del(&app->a_timer);
-		app->a_timer_set = 0;
-	}
+	evtimer_del(&app->a_timer);
 	app->a_failures = 0;
 	log_info("app %s: restarted", ac->app_name);
 	app_update_state(app);
 	return (0);
+}
+
+/* restart, stop, start: not for a server fcgipmd does not run. */
+static int
+app_external(struct app *app, char *err, size_t errlen)
+{
+	if (app->a_conf->app_type != APP_EXTERNAL)
+		return (0);
+	snprintf(err, errlen, "app %s: an external server is not started "
+	    "by fcgipmd", app->a_conf->app_name);
+	return (1);
 }
 
 /* Out of service: requests get 503, processes finish and stop. */
@@ -344,15 +347,9 @@ app_stop(struct app *app, char *err, size_t errlen)
 {
 	struct proc	*p, *tp;
 
-	if (app->a_conf->app_type == APP_EXTERNAL) {
-		snprintf(err, errlen, "app %s: an external server is not "
-		    "started by fcgipmd", app->a_conf->app_name);
+	if (app_external(app, err, errlen))
 		return (-1);
-	}
-	if (app->a_timer_set) {
-		evtimer_del(&app->a_timer);
-		app->a_timer_set = 0;
-	}
+	evtimer_del(&app->a_timer);
 	app->a_state = APP_STOPPED;
 	strlcpy(app->a_reason, "stopped by fcgipmctl", sizeof(app->a_reason));
 	app_update_state(app);		/* the connector answers 503 now */
@@ -371,15 +368,9 @@ app_start(struct app *app, char *err, size_t errlen)
 	struct proc	*p;
 	char		 msg[512];
 
-	if (ac->app_type == APP_EXTERNAL) {
-		snprintf(err, errlen, "app %s: an external server is not "
-		    "started by fcgipmd", ac->app_name);
+	if (app_external(app, err, errlen))
 		return (-1);
-	}
-	if (app->a_timer_set) {
-		evtimer_del(&app->a_timer);
-		app->a_timer_set = 0;
-	}
+	evtimer_del(&app->a_timer);
 	if (app->a_state == APP_STOPPED || app->a_state == APP_BACKOFF ||
 	    app->a_state == APP_REFUSED) {
 		app->a_state = APP_STARTING;
@@ -423,10 +414,7 @@ app_remove(struct app *app)
 	struct proc	*p, *tp;
 
 	app->a_removed = 1;
-	if (app->a_timer_set) {
-		evtimer_del(&app->a_timer);
-		app->a_timer_set = 0;
-	}
+	evtimer_del(&app->a_timer);
 	TAILQ_FOREACH_SAFE(p, &app->a_procs, p_entry, tp)
 		if (p->p_state == PROC_RUNNING)
 			app_retire(app, p);
@@ -652,10 +640,7 @@ apps_stop(int sig)
 	struct proc	*p;
 
 	TAILQ_FOREACH(app, &env->env_apps, a_entry) {
-		if (app->a_timer_set) {
-			evtimer_del(&app->a_timer);
-			app->a_timer_set = 0;
-		}
+		evtimer_del(&app->a_timer);
 		TAILQ_FOREACH(p, &app->a_procs, p_entry) {
 			if (p->p_state == PROC_RUNNING)
 				app->a_nprocs--;
@@ -723,8 +708,7 @@ app_free(struct app *app)
 		TAILQ_REMOVE(&app->a_procs, p, p_entry);
 		proc_free(p);
 	}
-	if (app->a_timer_set)
-		evtimer_del(&app->a_timer);
+	evtimer_del(&app->a_timer);
 	if (app->a_conf_owned)
 		app_conf_free(app->a_conf);
 	free(app);

@@ -291,6 +291,5 @@ void		 wrapper_conf_free(struct wrapper_conf *);
 int		 wrapper_check(const struct wrapper_conf *, const char *,
 		    const char *, const char *, uid_t, gid_t, char *, size_t,
 		    char *, size_t);
-int		 wrapper_path_inside(const char *, const char *);
 
 #endif /* CONFIG_H */

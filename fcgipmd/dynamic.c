@@ -67,14 +67,6 @@ static void	 update_figures(void *);
 static void	 shrink_pass(void);
 static void	 result_send(uint32_t, int, const char *);
 
-static int
-path_inside(const char *path, const char *dir)
-{
-	size_t	 n = strlen(dir);
-
-	return (strncmp(path, dir, n) == 0 && path[n] == '/');
-}
-
 static struct dyndir_conf *
 dir_of(const char *path)
 {

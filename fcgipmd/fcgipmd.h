@@ -99,7 +99,6 @@ struct app {
 	char			 a_last_exit[128];	/* of its last process */
 	char			 a_group[32];	/* group name, for status */
 	struct event		 a_timer;	/* next spawn */
-	int			 a_timer_set;
 	int			 a_removed;	/* by a reload: going away */
 	int			 a_conf_owned;	/* a_conf is in no config's list */
 	/* dynamic classes */

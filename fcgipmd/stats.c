@@ -37,7 +37,6 @@
 
 #define STATS_WAIT_MS		2000
 #define STATS_MAX_PROCS		65536	/* more is a confused connector */
-#define STARTING_SECS		10	/* younger, and not served: starting */
 
 struct stats_waiter {
 	TAILQ_ENTRY(stats_waiter) sw_entry;
@@ -296,15 +295,11 @@ fill_app(struct st_app *a, struct app *app, struct st_proc **spp)
 			o->age = (long long)age;
 			strlcpy(o->last_exit, p->p_last_exit,
 			    sizeof(o->last_exit));
-			if (p->p_state != PROC_RUNNING ||
-			    (sp != NULL && sp->draining))
-				strlcpy(o->state, "draining", sizeof(o->state));
-			else if (sp != NULL && sp->busy > 0)
-				strlcpy(o->state, "busy", sizeof(o->state));
-			else if (!p->p_served && age < STARTING_SECS)
-				strlcpy(o->state, "starting", sizeof(o->state));
-			else
-				strlcpy(o->state, "idle", sizeof(o->state));
+			strlcpy(o->state, st_proc_state(
+			    p->p_state != PROC_RUNNING ||
+			    (sp != NULL && sp->draining),
+			    sp != NULL && sp->busy > 0, p->p_served, age),
+			    sizeof(o->state));
 			o++;
 		}
 	}

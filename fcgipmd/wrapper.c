@@ -40,6 +40,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "util.h"
 
 /* Where a refusal is written. */
 struct wcheck {
@@ -115,22 +116,6 @@ writers(mode_t mode)
 }
 
 /*
- * Is path dir itself or below it?  By whole components: /var/www/x is
- * inside /var/www, /var/wwwx is not.  A trailing '/' of dir is ignored.
- */
-int
-wrapper_path_inside(const char *path, const char *dir)
-{
-	size_t	len = strlen(dir);
-
-	while (len > 0 && dir[len - 1] == '/')
-		len--;
-	if (strncmp(path, dir, len) != 0)
-		return (0);
-	return (path[len] == '\0' || path[len] == '/');
-}
-
-/*
  * Is path inside a docroot, as written or as it resolves (a docroot may
  * itself be a symlink, say /var/www to /srv/www)?  *lenp: the length of
  * the longest docroot prefix found, for the symlink walk below it.
@@ -144,13 +129,13 @@ inside_docroot(const struct wrapper_conf *w, const char *path, size_t *lenp)
 	int			 found = 0;
 
 	TAILQ_FOREACH(se, &w->w_docroots, s_entry) {
-		if (wrapper_path_inside(path, se->s_str)) {
+		if (path_inside(path, se->s_str)) {
 			found = 1;
 			if (strlen(se->s_str) > best)
 				best = strlen(se->s_str);
 		}
 		if (realpath(se->s_str, real) != NULL &&
-		    wrapper_path_inside(path, real)) {
+		    path_inside(path, real)) {
 			found = 1;
 			if (strlen(real) > best)
 				best = strlen(real);

@@ -143,6 +143,7 @@ static int	 field_starts(const char *, int *, int);
 static char	*field(const char *, int);
 static char	*hex(const char *);
 static char	*python(const char *, const char *, int *);
+static int	 python_ok(const char *, const char *, char **);
 static const char *tail(const char *);
 static const char *flat_get(const char *, const char *);
 static int	 expect(const char *, const char *, const char *);
@@ -255,6 +256,23 @@ hex(const char *s)
 		snprintf(buf + 2 * i, 3, "%02x", (unsigned char)s[i]);
 	buf[2 * i] = '\0';
 	return (buf);
+}
+
+/*
+ * The same, for a script that prints OK when it accepts the input:
+ * 0 with its output in *out, or -1 with why saying what python said.
+ */
+static int
+python_ok(const char *script, const char *input, char **out)
+{
+	int	 status;
+
+	*out = python(script, input, &status);
+	if (status != 0 || strstr(*out, "\nOK\n") == NULL) {
+		snprintf(why, sizeof(why), "python says: %s", tail(*out));
+		return (-1);
+	}
+	return (0);
 }
 
 /*
@@ -730,16 +748,14 @@ test_json_values(void)
 	};
 	char		*s, *out = NULL;
 	size_t		 i;
-	int		 status;
 
 	if (no_python != NULL) {
 		snprintf(why, sizeof(why), "%s", no_python);
 		return (skipped);
 	}
 	s = render(FMT_JSON, apps, NAPPS, 0);
-	out = python(json_py, s, &status);
-	if (status != 0 || strstr(out, "\nOK\n") == NULL)
-		FAILF("python says: %s", tail(out));
+	if (python_ok(json_py, s, &out) == -1)
+		goto out;
 	for (i = 0; i < nitems(checks); i++)
 		if (expect(out, checks[i].path, checks[i].want) == -1)
 			goto out;
@@ -767,7 +783,6 @@ static const char *
 test_json_escape(void)
 {
 	char	*s, *out = NULL;
-	int	 status;
 
 	if (no_python != NULL) {
 		snprintf(why, sizeof(why), "%s", no_python);
@@ -783,9 +798,8 @@ test_json_escape(void)
 		FAILF("group not passed through");
 	if (strchr(s, '\n') != s + strlen(s) - 1)
 		FAILF("not one line");
-	out = python(json_py, s, &status);
-	if (status != 0 || strstr(out, "\nOK\n") == NULL)
-		FAILF("python says: %s", tail(out));
+	if (python_ok(json_py, s, &out) == -1)
+		goto out;
 	if (expect_str(out, "$.apps.0.name", WEIRD_NAME) == -1 ||
 	    expect_str(out, "$.apps.0.reason", WEIRD_REASON) == -1 ||
 	    expect_str(out, "$.apps.0.group", WEIRD_GROUP) == -1)
@@ -835,7 +849,6 @@ test_om_families(void)
 	    "F fcgipm_restarts counter -\n"
 	    "F fcgipm_request_duration_seconds histogram seconds\n";
 	char		*s, *out = NULL, *p, *q;
-	int		 status;
 	size_t		 len, nsamples = 0;
 
 	if (no_om != NULL) {
@@ -843,9 +856,8 @@ test_om_families(void)
 		return (skipped);
 	}
 	s = render(FMT_OM, apps, NAPPS, 0);
-	out = python(om_py, s, &status);
-	if (status != 0 || strstr(out, "\nOK\n") == NULL)
-		FAILF("the parser says: %s", tail(out));
+	if (python_ok(om_py, s, &out) == -1)
+		goto out;
 	/* Keep the F lines only, counting the S lines. */
 	for (p = q = out; *p != '\0'; p += len) {
 		len = strcspn(p, "\n");
@@ -888,16 +900,14 @@ test_om_values(void)
 	};
 	char		*s, *out = NULL, app[64], labels[128];
 	size_t		 i;
-	int		 status;
 
 	if (no_om != NULL) {
 		snprintf(why, sizeof(why), "%s", no_om);
 		return (skipped);
 	}
 	s = render(FMT_OM, apps, NAPPS, 0);
-	out = python(om_py, s, &status);
-	if (status != 0 || strstr(out, "\nOK\n") == NULL)
-		FAILF("the parser says: %s", tail(out));
+	if (python_ok(om_py, s, &out) == -1)
+		goto out;
 	snprintf(app, sizeof(app), "app=%s", hex("php"));
 	if (om_has(out, "fcgipm_requests_total", app, "1234.0") == -1 ||
 	    om_has(out, "fcgipm_busy", app, "1.0") == -1 ||
@@ -945,7 +955,6 @@ static const char *
 test_om_escape(void)
 {
 	char	*s, *out = NULL, labels[256];
-	int	 status;
 
 	if (no_om != NULL) {
 		snprintf(why, sizeof(why), "%s", no_om);
@@ -954,9 +963,8 @@ test_om_escape(void)
 	s = render(FMT_OM, &apps[3], 1, 0);
 	if (strstr(s, "fcgipm_busy{app=\"we\\\"ird\\\\a\\npp\"} 0\n") == NULL)
 		FAILF("label not escaped as expected");
-	out = python(om_py, s, &status);
-	if (status != 0 || strstr(out, "\nOK\n") == NULL)
-		FAILF("the parser says: %s", tail(out));
+	if (python_ok(om_py, s, &out) == -1)
+		goto out;
 	snprintf(labels, sizeof(labels), "app=%s", hex(WEIRD_NAME));
 	if (om_has(out, "fcgipm_busy", labels, "0.0") == -1 ||
 	    om_has(out, "fcgipm_request_duration_seconds_sum", labels,
@@ -979,15 +987,13 @@ static const char *
 test_om_empty(void)
 {
 	char	*s, *out = NULL;
-	int	 status;
 
 	s = render(FMT_OM, apps, 0, 0);
 	if (strlen(s) < 6 || strcmp(s + strlen(s) - 6, "# EOF\n") != 0)
 		FAILF("does not end with # EOF");
 	if (no_om == NULL) {
-		out = python(om_py, s, &status);
-		if (status != 0 || strstr(out, "\nOK\n") == NULL)
-			FAILF("the parser says: %s", tail(out));
+		if (python_ok(om_py, s, &out) == -1)
+			goto out;
 		if (strstr(out, "\nS ") != NULL || strncmp(out, "S ", 2) == 0)
 			FAILF("samples without apps");
 		if (strstr(out, "F fcgipm_request_duration_seconds") == NULL)

@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "util.h"
 
 #ifndef nitems
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
@@ -181,7 +182,7 @@ test_inside(void)
 	size_t	i;
 
 	for (i = 0; i < nitems(c); i++) {
-		if (wrapper_path_inside(c[i].path, c[i].dir) != c[i].want) {
+		if (path_inside(c[i].path, c[i].dir) != c[i].want) {
 			snprintf(why, sizeof(why), "%s in %s: got %d",
 			    c[i].path, c[i].dir, !c[i].want);
 			return (why);
