@@ -282,13 +282,15 @@ python_ok(const char *script, const char *input, char **out)
 static char *
 python(const char *script, const char *input, int *status)
 {
-	char		 dir[] = "/tmp/test_status.XXXXXX";
-	char		 in[64], py[64], cmd[256], chunk[4096];
+	char		 dir[256], in[300], py[300], cmd[700], chunk[4096];
 	struct evbuffer	*b;
 	FILE		*f;
 	size_t		 n;
 	char		*out;
 
+	/* mkdtemp(3) fills in the Xs. */
+	snprintf(dir, sizeof(dir), "%s/test_status.XXXXXX",
+	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
 	if (mkdtemp(dir) == NULL) {
 		perror("mkdtemp");
 		exit(1);
