@@ -113,8 +113,7 @@ connector_start(void)
 		 * One relay serves every app: it must not wait behind the
 		 * CPU-bound processes it feeds (connector-priority).
 		 */
-		(void)setpriority(PRIO_PROCESS, 0,
-		    env->env_conf->c_connector_priority);
+		(void)spawn_nice(env->env_conf->c_connector_priority);
 		if (dup2(sp[1], CONNECTOR_FD) == -1)
 			_exit(127);
 		closefrom(CONNECTOR_FD + 1);

@@ -173,6 +173,7 @@ int		 dirs_prepare(struct fcgipmd *);
 
 /* spawn.c */
 pid_t		 spawn_proc(struct app *, struct proc *, char *, size_t);
+int		 spawn_nice(int);
 
 /* app.c */
 void		 apps_init(struct fcgipmd *);

@@ -261,6 +261,32 @@ describe_failure(struct app_conf *ac, struct spawn_err *se, const char *dir,
 }
 
 /*
+ * Give the calling process, just forked and leader of a session of its
+ * own, the nice value n.  Where the kernel schedules sessions as groups
+ * (autogroup), a nice value only ranks a process against the others of
+ * its group, and here it is alone in it: the group gets the same value,
+ * or the setting would change nothing.  That part is best effort (the
+ * file is absent without autogroup, and a container may refuse it).
+ */
+int
+spawn_nice(int n)
+{
+	char	 buf[16];
+	int	 fd, len;
+
+	if (setpriority(PRIO_PROCESS, 0, n) == -1)
+		return (-1);
+	if ((fd = open("/proc/self/autogroup", O_WRONLY | O_CLOEXEC)) == -1)
+		return (0);
+	len = snprintf(buf, sizeof(buf), "%d", n);
+	if (write(fd, buf, len) != len) {
+		/* refused: the process keeps its own nice value */
+	}
+	(void)close(fd);
+	return (0);
+}
+
+/*
  * Start one process of app into proc (socket path and pipes filled in).
  * Returns the pid, or -1 with a one-line reason in msg.
  */
@@ -375,8 +401,7 @@ spawn_proc(struct app *app, struct proc *p, char *msg, size_t msglen)
 		if (setrlimit(rlimit_resource[i], &rl) == -1)
 			child_fail(STAGE_RLIMIT, errno);
 	}
-	if (ac->app_priority != 0 &&
-	    setpriority(PRIO_PROCESS, 0, ac->app_priority) == -1)
+	if (ac->app_priority != 0 && spawn_nice(ac->app_priority) == -1)
 		child_fail(STAGE_SETUP, errno);
 	/* The wrapper's umask (suexec's rule), else a sane default. */
 	(void)umask(env->env_conf->c_wrapper != NULL ?

@@ -37,6 +37,7 @@ app \"echo\" {
 app \"www\" {
 	command \"$ECHO\"
 	user \"www-data\"
+	priority 5
 }"; then
 	fail privsep-start "fcgipmd did not start"
 	check_sanitizer_log privsep-sanitizer-log
@@ -51,6 +52,20 @@ field() {
 # ids USER: its uid (or with -g gid) four times, as in Uid:/Gid: lines.
 ids() { _i=$(id "$@"); echo "$_i $_i $_i $_i"; }
 sorted() { tr ' ' '\n' | grep . | sort -n | tr '\n' ' '; }
+# nice_of PID: its nice value (field 19 of /proc/PID/stat).
+nice_of() { sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f17; }
+# autogroup_check NAME NICE PID: with autogroup scheduling each process
+# leads a session of its own, a CPU group; the group must carry the
+# process's nice value, or the value would rank it against nothing.
+autogroup_check() {
+	if [ ! -r "/proc/$3/autogroup" ]; then
+		skip "$1-autogroup" "kernel without autogroup scheduling"
+		return
+	fi
+	expect_match "$1-autogroup" "nice $2\$" "$(cat "/proc/$3/autogroup")"
+	expect_eq "$1-own-session" "$3" \
+	    "$(sed 's/.*) //' "/proc/$3/stat" | cut -d' ' -f4)"
+}
 
 # --- the connector
 C=$(connector_pid)
@@ -69,8 +84,8 @@ else
 	expect_eq connector-seccomp 2 "$(field "$C" Seccomp)"
 	expect_eq connector-chroot "$WORK/empty" "$(readlink "/proc/$C/root")"
 	# connector-priority defaults to -5 (field 19 of stat: nice)
-	expect_eq connector-nice -5 \
-	    "$(sed 's/.*) //' "/proc/$C/stat" | cut -d' ' -f17)"
+	expect_eq connector-nice -5 "$(nice_of "$C")"
+	autogroup_check connector -5 "$C"
 fi
 expect_eq chroot-created "755 root" "$(stat -c '%a %U' "$WORK/empty")"
 
@@ -98,6 +113,13 @@ app_checks() {
 SAFE=PATH=/usr/local/bin:/usr/bin:/bin
 app_checks echo nobody "$(printf 'FOO=bar\n%s\nTZ=Europe/Berlin' "$SAFE")"
 app_checks www www-data "$SAFE"
+for p in $(app_pids www); do
+	expect_eq www-nice 5 "$(nice_of "$p")"
+	autogroup_check www 5 "$p"
+done
+for p in $(app_pids echo); do
+	autogroup_check echo 0 "$p"
+done
 if [ -n "$SUP" ]; then
 	app_checks sup "$SUP" "$SAFE"
 else
