@@ -4,12 +4,22 @@
 # Every path serves the same thing: the libfcgi echo app answering
 # "hello" (2 processes), or hello.php (2 PHP processes).  Each line is
 # the median of BENCH_ROUNDS wrk runs (-t2 -c$BENCH_CONNS -d$BENCH_SECS),
-# the paths taking turns: req/s, p50, p99 and errors.  Then the ratios the targets are stated in, the connector's
-# memory per idle web-server connection, RSS growth over 1,000,000
-# requests and the parent's CPU share under load.
+# the paths taking turns: req/s, p50, p99, errors and cpu, how busy the
+# cores were meanwhile (a path that saturates them pays for it in
+# scheduling delays, which land in its p99).  Then the ratios the
+# targets are stated in, the connector's memory per idle web-server
+# connection, RSS growth over 1,000,000 requests and the parent's CPU
+# share under load.
+#
+# Every party runs in its own session, as on a server where each is a
+# service and the clients are elsewhere: with the kernel's autogroup
+# scheduling (Debian's default) a session is a CPU group, and wrk or
+# fcgipmd sharing the web server's session would take CPU from it that
+# production would not (the apps under spawn-fcgi and php-fpm, and
+# fcgipmd's connector and apps, start sessions of their own anyway).
 #
 #   BENCH_SECS (5)    wrk duration per path and round
-#   BENCH_ROUNDS (3)  rounds; each line is the median
+#   BENCH_ROUNDS (5)  rounds; each line is the median
 #   BENCH_CONNS (64)  wrk connections
 #   BENCH_ONLY        a space-separated list of path names to run
 #   BENCH_IDLE (10000) idle connections held for the memory figure
@@ -101,13 +111,15 @@ dynamic {
 	max-class-processes 2 min-class-processes 2 start-delay 0
 }
 EOT
-"$FCGIPMD" -d -f "$WORK/fcgipmd.conf" 2>"$WORK/fcgipmd.log" &
+setsid "$FCGIPMD" -d -f "$WORK/fcgipmd.conf" 2>"$WORK/fcgipmd.log" &
 PM_PID=$!
 track $PM_PID
 wait_for 50 test -S "$WORK/fcgi.sock" || { cat "$WORK/fcgipmd.log"; exit 1; }
 sleep 0.5
 
 # --- the web servers
+
+WEB_LAUNCH=setsid
 
 NPORT=$(free_port)
 NGINX_HTTP="
@@ -158,10 +170,16 @@ location /pmphp/ {
 }" || exit 1
 
 APORT=$(free_port)
+# mod_fcgid's own mutexes use flock: with the default, fcntl locks,
+# the kernel's deadlock check misfires between the threads of the
+# event MPM's children ("Resource deadlock avoided: can't get pipe
+# mutex"), and the child that hits it drops every connection it holds,
+# in whichever path runs next.
 FCGID_CONF=""
 if [ -f "$FCGID" ]; then
 	FCGID_CONF="
 LoadModule fcgid_module $FCGID
+Mutex flock:$WORK/fcgid fcgid-proctbl fcgid-pipe
 FcgidIPCDir $WORK/fcgid
 FcgidProcessTableFile $WORK/fcgid/shm
 FcgidMaxProcessesPerClass 2
@@ -177,8 +195,13 @@ fi
 # StartServers and the spare thread bounds keep the event MPM from
 # starting and stopping children while the load moves from path to
 # path: that churn lands in the p99 of whichever path runs then.
+# 64 threads per child: wrk's connections spread unevenly over the
+# children, and a child whose workers are all busy closes every
+# keep-alive connection it holds (wrk counts read errors).
 APACHE_MODULES="alias" start_apache "$APORT" "
 StartServers 4
+ThreadsPerChild 64
+MaxRequestWorkers 256
 MinSpareThreads 25
 MaxSpareThreads 400
 <Proxy \"unix:$WORK/fcgi.sock|fcgi://pmreuse\">
@@ -188,6 +211,8 @@ ProxyPass /direct/ \"unix:$WORK/direct.sock|fcgi://direct/\"
 ProxyPass /pmr/ \"unix:$WORK/fcgi.sock|fcgi://pmreuse/pmr/\"
 ProxyPass /pmnr/ \"unix:$WORK/fcgi.sock|fcgi://pmnoreuse/pmnr/\"
 $FCGID_CONF" || exit 1
+# Apache alone, as nginx's "return 200": a six-byte file.
+echo hello >"$APACHE_DIR/htdocs/static"
 sleep 1
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
@@ -225,6 +250,7 @@ wrk -t2 -c8 -d2s "http://127.0.0.1:$NPORT/pmdyn/" >/dev/null 2>&1
 N_="http://127.0.0.1:$NPORT"
 A_="http://127.0.0.1:$APORT"
 PATHS="nginx-static $N_/static
+apache-static $A_/static
 nginx-direct $N_/direct/
 nginx-direct-keepconn $N_/direct-keep/
 nginx-phpfpm $N_/fpm/
@@ -238,10 +264,22 @@ nginx-fcgipmd-dynamic $N_/pmdyn/
 apache-fcgipmd-reuse $A_/pmr/
 apache-fcgipmd-noreuse $A_/pmnr/"
 
+# cpu_idle: the machine's idle and total jiffies so far.
+cpu_idle() {
+	awk '/^cpu / { print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' \
+	    /proc/stat
+}
+
 # wrk_once NAME URL ROUND: one wrk run, its figures appended to
-# $WORK/res.NAME as "req/s p50 p99 errors".
+# $WORK/res.NAME as "req/s p50 p99 errors cpu%".
 wrk_once() {
-	wrk -t2 -c"$CONNS" -d"${SECS}s" --latency "$2" >"$WORK/wrk.$1.$3" 2>&1
+	_c0=$(cpu_idle)
+	setsid -w wrk -t2 -c"$CONNS" -d"${SECS}s" --latency "$2" \
+	    >"$WORK/wrk.$1.$3" 2>&1
+	_c1=$(cpu_idle)
+	echo "$_c0 $_c1" |
+	    awk '{ printf "cpu %.0f\n", 100 - 100 * ($3 - $1) / ($4 - $2) }' \
+	    >>"$WORK/wrk.$1.$3"
 	awk '
 	function ms(v) {
 		if (v ~ /us$/) return v / 1000
@@ -256,7 +294,8 @@ wrk_once() {
 	/Socket errors/ {
 		for (i = 4; i <= NF; i += 2) { v = $i; sub(",", "", v); err += v }
 	}
-	END { printf "%.0f %.2f %.2f %d\n", rps, p50, p99, err }
+	/^cpu / { cpu = $2 }
+	END { printf "%.0f %.2f %.2f %d %d\n", rps, p50, p99, err, cpu }
 	' "$WORK/wrk.$1.$3" >>"$WORK/res.$1"
 }
 
@@ -274,7 +313,7 @@ selected() {
 	return 1
 }
 
-ROUNDS=${BENCH_ROUNDS:-3}
+ROUNDS=${BENCH_ROUNDS:-5}
 echo "== paths: wrk -t2 -c$CONNS -d${SECS}s, $ROUNDS rounds, medians;" \
     "2 app processes each"
 PT0=$(cpu_ticks $PM_PID); PT_WALL=0
@@ -300,8 +339,9 @@ for name in $(printf '%s\n' "$PATHS" | cut -d' ' -f1); do
 	rps=$(median 1 "$WORK/res.$name"); p50=$(median 2 "$WORK/res.$name")
 	p99=$(median 3 "$WORK/res.$name")
 	err=$(awk '{ e += $4 } END { print e }' "$WORK/res.$name")
-	printf '%-28s %8.0f req/s  p50 %7s ms  p99 %8s ms  errors %s\n' \
-	    "$name" "$rps" "$p50" "$p99" "$err"
+	cpu=$(median 5 "$WORK/res.$name")
+	printf '%-28s %8.0f req/s  p50 %7s ms  p99 %8s ms  errors %s  cpu %s%%\n' \
+	    "$name" "$rps" "$p50" "$p99" "$err" "$cpu"
 	v=$(echo "$name" | tr -c 'a-z0-9\n' '_')
 	eval "RPS_$v=$rps"
 	eval "P99_$v=$p99"

@@ -95,7 +95,8 @@ _web_wait() {
 # set, is extra text for the http block (upstreams).  A copy of
 # /etc/nginx/fastcgi_params sits next to nginx.conf, so SERVERTEXT may say
 # "include fastcgi_params;".  Sets NGINX_PID, NGINX_DIR, NGINX_LOG (the
-# error log, level warn: it receives FastCGI stderr).
+# error log, level warn: it receives FastCGI stderr).  WEB_LAUNCH, when
+# set, is a command the server runs under (make bench: setsid).
 start_nginx() {
 	if ! have_cmd nginx; then
 		echo "start_nginx: nginx is not installed" >&2
@@ -137,8 +138,9 @@ $2
 	}
 }
 EOF
-	nginx -p "$NGINX_DIR" -e "$NGINX_LOG" -c "$NGINX_DIR/nginx.conf" \
-	    -g 'daemon off;' >>"$NGINX_DIR/stderr.log" 2>&1 &
+	${WEB_LAUNCH:-} nginx -p "$NGINX_DIR" -e "$NGINX_LOG" \
+	    -c "$NGINX_DIR/nginx.conf" -g 'daemon off;' \
+	    >>"$NGINX_DIR/stderr.log" 2>&1 &
 	NGINX_PID=$!
 	track $NGINX_PID
 	_web_wait $NGINX_PID "$1" "$NGINX_LOG" nginx
@@ -152,7 +154,8 @@ EOF
 # authn_core, authz_core, authz_user, auth_basic, authnz_fcgi, env,
 # mime, proxy, proxy_fcgi, plus the names in APACHE_MODULES ("headers
 # rewrite" loads mod_headers.so and mod_rewrite.so).  Sets APACHE_PID,
-# APACHE_DIR, APACHE_LOG (the error log, level warn).
+# APACHE_DIR, APACHE_LOG (the error log, level warn).  WEB_LAUNCH as
+# for start_nginx.
 start_apache() {
 	if ! have_cmd apache2; then
 		echo "start_apache: apache2 is not installed" >&2
@@ -198,7 +201,7 @@ EOF
 	} >"$APACHE_DIR/httpd.conf"
 	[ -f /etc/mime.types ] ||
 	    sed -i '/^TypesConfig/d' "$APACHE_DIR/httpd.conf"
-	apache2 -f "$APACHE_DIR/httpd.conf" -DFOREGROUND \
+	${WEB_LAUNCH:-} apache2 -f "$APACHE_DIR/httpd.conf" -DFOREGROUND \
 	    >>"$APACHE_DIR/stderr.log" 2>&1 &
 	APACHE_PID=$!
 	track $APACHE_PID
