@@ -9,7 +9,9 @@
 # scheduling delays, which land in its p99).  Then the ratios the
 # targets are stated in, the connector's memory per idle web-server
 # connection, RSS growth over 1,000,000 requests and the parent's CPU
-# share under load.
+# share under load.  Then the paced runs: a few paths again, each of the
+# connections waiting 10 ms between requests, so that all run at the
+# same rate and the p99 is not the machine's queue.
 #
 # Every party runs in its own session, as on a server where each is a
 # service and the clients are elsewhere: with the kernel's autogroup
@@ -20,6 +22,7 @@
 #
 #   BENCH_SECS (5)    wrk duration per path and round
 #   BENCH_ROUNDS (5)  rounds; each line is the median
+#   BENCH_PACED_ROUNDS (3) rounds of the paced runs (below)
 #   BENCH_CONNS (64)  wrk connections
 #   BENCH_ONLY        a space-separated list of path names to run
 #   BENCH_IDLE (10000) idle connections held for the memory figure
@@ -270,16 +273,18 @@ cpu_idle() {
 	    /proc/stat
 }
 
-# wrk_once NAME URL ROUND: one wrk run, its figures appended to
-# $WORK/res.NAME as "req/s p50 p99 errors cpu%".
+# wrk_once NAME URL ROUND [WRKARG ...]: one wrk run, its figures
+# appended to $WORK/res.NAME as "req/s p50 p99 errors cpu%".
 wrk_once() {
+	_name=$1 _url=$2 _out=$WORK/wrk.$1.$3
+	shift 3
 	_c0=$(cpu_idle)
-	setsid -w wrk -t2 -c"$CONNS" -d"${SECS}s" --latency "$2" \
-	    >"$WORK/wrk.$1.$3" 2>&1
+	setsid -w wrk -t2 -c"$CONNS" -d"${SECS}s" --latency "$@" "$_url" \
+	    >"$_out" 2>&1
 	_c1=$(cpu_idle)
 	echo "$_c0 $_c1" |
 	    awk '{ printf "cpu %.0f\n", 100 - 100 * ($3 - $1) / ($4 - $2) }' \
-	    >>"$WORK/wrk.$1.$3"
+	    >>"$_out"
 	awk '
 	function ms(v) {
 		if (v ~ /us$/) return v / 1000
@@ -296,7 +301,22 @@ wrk_once() {
 	}
 	/^cpu / { cpu = $2 }
 	END { printf "%.0f %.2f %.2f %d %d\n", rps, p50, p99, err, cpu }
-	' "$WORK/wrk.$1.$3" >>"$WORK/res.$1"
+	' "$_out" >>"$WORK/res.$_name"
+}
+
+# report NAME: the line of medians of $WORK/res.NAME, if it ran; sets
+# RPS_NAME and P99_NAME (NAME with '-' as '_').
+report() {
+	[ -s "$WORK/res.$1" ] || return 0
+	rps=$(median 1 "$WORK/res.$1"); p50=$(median 2 "$WORK/res.$1")
+	p99=$(median 3 "$WORK/res.$1")
+	err=$(awk '{ e += $4 } END { print e }' "$WORK/res.$1")
+	cpu=$(median 5 "$WORK/res.$1")
+	printf '%-28s %8.0f req/s  p50 %7s ms  p99 %8s ms  errors %s  cpu %s%%\n' \
+	    "$1" "$rps" "$p50" "$p99" "$err" "$cpu"
+	v=$(echo "$1" | tr -c 'a-z0-9\n' '_')
+	eval "RPS_$v=$rps"
+	eval "P99_$v=$p99"
 }
 
 # median COLUMN FILE
@@ -335,16 +355,30 @@ done
 PT1=$(cpu_ticks $PM_PID)
 
 for name in $(printf '%s\n' "$PATHS" | cut -d' ' -f1); do
-	[ -s "$WORK/res.$name" ] || continue
-	rps=$(median 1 "$WORK/res.$name"); p50=$(median 2 "$WORK/res.$name")
-	p99=$(median 3 "$WORK/res.$name")
-	err=$(awk '{ e += $4 } END { print e }' "$WORK/res.$name")
-	cpu=$(median 5 "$WORK/res.$name")
-	printf '%-28s %8.0f req/s  p50 %7s ms  p99 %8s ms  errors %s  cpu %s%%\n' \
-	    "$name" "$rps" "$p50" "$p99" "$err" "$cpu"
-	v=$(echo "$name" | tr -c 'a-z0-9\n' '_')
-	eval "RPS_$v=$rps"
-	eval "P99_$v=$p99"
+	report "$name"
+done
+
+# --- paced: the same 64 connections, each waiting 10 ms before every
+# request (wrk's delay hook), so that every path runs at about the same
+# rate, one the machine can sustain: latency where nothing saturates.
+PACED="apache-static apache-direct apache-fcgid apache-fcgipmd-reuse
+nginx-direct nginx-fcgipmd"
+PROUNDS=${BENCH_PACED_ROUNDS:-3}
+echo 'function delay() return 10 end' >"$WORK/paced.lua"
+echo "== paced: the same, each connection waiting 10 ms between" \
+    "requests; $PROUNDS rounds"
+r=1
+while [ $r -le "$PROUNDS" ]; do
+	for name in $PACED; do
+		selected "$name" || continue
+		url=$(printf '%s\n' "$PATHS" |
+		    awk -v n="$name" '$1 == n { print $2 }')
+		wrk_once "paced-$name" "$url" $r -s "$WORK/paced.lua"
+	done
+	r=$((r + 1))
+done
+for name in $PACED; do
+	report "paced-$name"
 done
 
 # ratio A B: A/B of the req/s of two paths
@@ -353,7 +387,7 @@ ratio() {
 	_b=$(eval echo "\${RPS_$2:-}")
 	[ -n "$_a" ] && [ -n "$_b" ] || return 0
 	awk -v a="$_a" -v b="$_b" -v n="$1 / $2" \
-	    'BEGIN { printf "  %-44s %.2f\n", n, a / b }'
+	    'BEGIN { printf "  %-48s %.2f\n", n, a / b }'
 }
 
 echo "== ratios of medians (targets: >= 1.10, >= 1.10, >= 1.5)"
@@ -363,10 +397,12 @@ ratio apache_fcgipmd_reuse apache_fcgid
 ratio nginx_fcgipmd_nokeepconn nginx_direct
 ratio apache_fcgipmd_noreuse apache_direct
 ratio nginx_fcgipmd_dynamic nginx_fcgipmd
+ratio paced_apache_fcgipmd_reuse paced_apache_fcgid
 [ -n "${P99_nginx_fcgipmd:-}" ] &&
     echo "  p99 nginx-fcgipmd ${P99_nginx_fcgipmd} ms, nginx-direct" \
     "${P99_nginx_direct:-?} ms; apache-fcgipmd-reuse" \
-    "${P99_apache_fcgipmd_reuse:-?} ms"
+    "${P99_apache_fcgipmd_reuse:-?} ms, paced" \
+    "${P99_paced_apache_fcgipmd_reuse:-?} ms (target < 20 ms)"
 
 echo "== resources"
 CPID=$(connector)
