@@ -15,10 +15,10 @@
 #
 # Every party runs in its own session, as on a server where each is a
 # service and the clients are elsewhere: with the kernel's autogroup
-# scheduling (Debian's default) a session is a CPU group, and wrk or
-# fcgipmd sharing the web server's session would take CPU from it that
-# production would not (the apps under spawn-fcgi and php-fpm, and
-# fcgipmd's connector and apps, start sessions of their own anyway).
+# scheduling (Debian's default) a session is a CPU group, and wrk in
+# the web server's session would take CPU from it that production would
+# not (fcgipmd's connector and apps, and the apps under spawn-fcgi and
+# php-fpm, lead sessions of their own anyway).
 #
 #   BENCH_SECS (5)    wrk duration per path and round
 #   BENCH_ROUNDS (5)  rounds; each line is the median
