@@ -30,8 +30,12 @@
 
 #include <event2/buffer.h>
 
+#include "proto.h"
 #include "status.h"
 #include "util.h"
+
+_Static_assert(STATS_NCODES == ST_NCODES, "response codes differ");
+_Static_assert(STATS_NBUCKETS == ST_NBUCKETS, "duration buckets differ");
 
 const int	 st_codes[ST_NCODES] = {
 	400, 403, 404, 431, 500, 502, 503, 504
@@ -132,6 +136,31 @@ st_bucket_index(double secs)
 		if (secs <= st_bounds[i])
 			return (i);
 	return (ST_NBUCKETS - 1);
+}
+
+const char *
+st_type_name(int type)
+{
+	return (type == APP_EXTERNAL ? "external" :
+	    type == APP_DYNAMIC ? "dynamic" : "static");
+}
+
+/*
+ * The figures only the connector has, as it sends them to the parent:
+ * the one mapping of them into a row, for the status page and for
+ * fcgipmctl alike.
+ */
+void
+st_app_counters(struct st_app *a, const struct stats_app *sa)
+{
+	a->busy = sa->busy;
+	a->queued = sa->queued;
+	a->requests = sa->requests;
+	a->errors = sa->errors;
+	memcpy(a->responses, sa->responses, sizeof(a->responses));
+	memcpy(a->buckets, sa->buckets, sizeof(a->buckets));
+	a->duration_sum = sa->duration_sum;
+	a->duration_count = sa->duration_count;
 }
 
 /*

@@ -81,6 +81,10 @@ int	 st_code_index(int);		/* -1: a code not counted */
 const char *st_proc_state(int, int, int, double);
 int	 st_bucket_index(double);	/* seconds -> bucket */
 
+struct stats_app;
+const char *st_type_name(int);		/* APP_STATIC.. -> "static".. */
+void	 st_app_counters(struct st_app *, const struct stats_app *);
+
 void	 st_text(struct evbuffer *, const struct st_app *, int, int);
 void	 st_json(struct evbuffer *, const struct st_app *, int);
 void	 st_openmetrics(struct evbuffer *, const struct st_app *, int);

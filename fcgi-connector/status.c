@@ -39,6 +39,7 @@
 #include "util.h"
 
 static const char *proc_state(struct cproc *);
+static void	 stats_fill(struct capp *, struct stats_app *);
 static int	 status_fill(struct st_app **, struct st_proc **);
 
 static const char *
@@ -51,6 +52,25 @@ proc_state(struct cproc *p)
 	    timespec_since(&p->cp_started)));
 }
 
+/* An app's counters, as the parent gets them and the status page shows. */
+static void
+stats_fill(struct capp *ca, struct stats_app *sa)
+{
+	struct cproc	*p;
+
+	memset(sa, 0, sizeof(*sa));
+	sa->app_id = ca->ca_cfg.id;
+	sa->queued = ca->ca_nqueued;
+	sa->requests = ca->ca_requests;
+	sa->errors = ca->ca_errors;
+	memcpy(sa->responses, ca->ca_responses, sizeof(sa->responses));
+	memcpy(sa->buckets, ca->ca_buckets, sizeof(sa->buckets));
+	sa->duration_sum = ca->ca_duration_sum;
+	sa->duration_count = ca->ca_duration_count;
+	TAILQ_FOREACH(p, &ca->ca_procs, cp_entry)
+		sa->busy += p->cp_busy;
+}
+
 /* The rows of every app not removed by a reload: 0, or -1. */
 static int
 status_fill(struct st_app **appsp, struct st_proc **procsp)
@@ -59,6 +79,7 @@ status_fill(struct st_app **appsp, struct st_proc **procsp)
 	struct cproc	*p;
 	struct st_app	*apps, *a;
 	struct st_proc	*procs, *sp;
+	struct stats_app sa;
 	size_t		 napps = 0, nprocs = 0;
 
 	TAILQ_FOREACH(ca, &cenv->c_apps, ca_entry) {
@@ -81,9 +102,7 @@ status_fill(struct st_app **appsp, struct st_proc **procsp)
 		if (ca->ca_removed || ca->ca_provisional)
 			continue;
 		strlcpy(a->name, ca->ca_cfg.name, sizeof(a->name));
-		strlcpy(a->type, ca->ca_cfg.type == APP_EXTERNAL ? "external" :
-		    ca->ca_cfg.type == APP_DYNAMIC ? "dynamic" : "static",
-		    sizeof(a->type));
+		strlcpy(a->type, st_type_name(ca->ca_cfg.type), sizeof(a->type));
 		strlcpy(a->user, ca->ca_state.user, sizeof(a->user));
 		strlcpy(a->group, ca->ca_state.group, sizeof(a->group));
 		strlcpy(a->state, ca->ca_state.state[0] != '\0' ?
@@ -92,16 +111,10 @@ status_fill(struct st_app **appsp, struct st_proc **procsp)
 		a->wanted = ca->ca_state.wanted;
 		a->restarts = ca->ca_state.restarts;
 		a->load = ca->ca_cfg.type == APP_DYNAMIC ? ca->ca_state.load : -1;
-		a->queued = ca->ca_nqueued;
-		a->requests = ca->ca_requests;
-		a->errors = ca->ca_errors;
-		memcpy(a->responses, ca->ca_responses, sizeof(a->responses));
-		memcpy(a->buckets, ca->ca_buckets, sizeof(a->buckets));
-		a->duration_sum = ca->ca_duration_sum;
-		a->duration_count = ca->ca_duration_count;
+		stats_fill(ca, &sa);
+		st_app_counters(a, &sa);
 		a->procs = sp;
 		TAILQ_FOREACH(p, &ca->ca_procs, cp_entry) {
-			a->busy += p->cp_busy;
 			if (!p->cp_up)
 				continue;
 			if (p->cp_external ? !p->cp_leaving :
@@ -182,20 +195,10 @@ status_stats_reply(uint32_t token)
 	TAILQ_FOREACH(ca, &cenv->c_apps, ca_entry) {
 		if (ca->ca_removed || ca->ca_provisional)
 			continue;
-		memset(&sa, 0, sizeof(sa));
+		stats_fill(ca, &sa);
 		sa.token = token;
-		sa.app_id = ca->ca_cfg.id;
-		sa.queued = ca->ca_nqueued;
-		sa.requests = ca->ca_requests;
-		sa.errors = ca->ca_errors;
-		memcpy(sa.responses, ca->ca_responses, sizeof(sa.responses));
-		memcpy(sa.buckets, ca->ca_buckets, sizeof(sa.buckets));
-		sa.duration_sum = ca->ca_duration_sum;
-		sa.duration_count = ca->ca_duration_count;
 		sa.busy_time = ca->ca_cfg.type == APP_DYNAMIC ?
 		    dynamic_busy_time(ca) : 0;
-		TAILQ_FOREACH(p, &ca->ca_procs, cp_entry)
-			sa.busy += p->cp_busy;
 		parent_compose(IMSG_STATS_APP, &sa, sizeof(sa));
 		TAILQ_FOREACH(p, &ca->ca_procs, cp_entry) {
 			memset(&spm, 0, sizeof(spm));

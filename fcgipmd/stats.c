@@ -250,23 +250,13 @@ fill_app(struct st_app *a, struct app *app, struct st_proc **spp)
 	int			 n;
 
 	strlcpy(a->name, ac->app_name, sizeof(a->name));
-	strlcpy(a->type, ac->app_type == APP_EXTERNAL ? "external" :
-	    ac->app_type == APP_DYNAMIC ? "dynamic" : "static",
-	    sizeof(a->type));
+	strlcpy(a->type, st_type_name(ac->app_type), sizeof(a->type));
 	strlcpy(a->state, app_state_name(app), sizeof(a->state));
 	strlcpy(a->reason, app->a_reason, sizeof(a->reason));
 	a->restarts = app->a_restarts;
 	a->load = ac->app_type == APP_DYNAMIC ? app->a_load * 100 : -1;
-	if (sa != NULL) {
-		a->busy = sa->busy;
-		a->queued = sa->queued;
-		a->requests = sa->requests;
-		a->errors = sa->errors;
-		memcpy(a->responses, sa->responses, sizeof(a->responses));
-		memcpy(a->buckets, sa->buckets, sizeof(a->buckets));
-		a->duration_sum = sa->duration_sum;
-		a->duration_count = sa->duration_count;
-	}
+	if (sa != NULL)
+		st_app_counters(a, sa);
 	a->procs = o;
 	if (ac->app_type == APP_EXTERNAL) {
 		a->wanted = ac->app_nbackends;
