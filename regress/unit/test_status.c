@@ -36,6 +36,7 @@
 #include <event2/buffer.h>
 
 #include "status.h"
+#include "unit.h"
 #include "util.h"
 
 #define FAILF(...)	do {						\
@@ -288,11 +289,8 @@ python(const char *script, const char *input, int *status)
 	size_t		 n;
 	char		*out;
 
-	/* mkdtemp(3) fills in the Xs. */
-	snprintf(dir, sizeof(dir), "%s/test_status.XXXXXX",
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(dir) == NULL) {
-		perror("mkdtemp");
+	if (unit_tmpdir(dir, sizeof(dir), "test_status") == -1) {
+		perror("test_status: temporary directory");
 		exit(1);
 	}
 	snprintf(in, sizeof(in), "%s/in", dir);

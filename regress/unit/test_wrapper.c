@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "unit.h"
 #include "util.h"
 
 #ifndef nitems
@@ -308,9 +309,8 @@ main(void)
 	o_uid = pw->pw_uid;
 	o_gid = gr->gr_gid;
 
-	snprintf(base, sizeof(base), "%s/fcgipm-wrap.XXXXXX",
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(base) == NULL || chmod(base, 0755) == -1) {
+	if (unit_tmpdir(base, sizeof(base), "fcgipm-wrap") == -1 ||
+	    chmod(base, 0755) == -1) {
 		printf("FAIL wrapper_setup: %s: %s\n", base, strerror(errno));
 		return (1);
 	}
