@@ -32,8 +32,8 @@ endif
 ALL_CFLAGS = $(CFLAGS) $(WARN) $(PKG_CFLAGS) -Icommon -Ifcgipmd \
 	-DLIBEXECDIR='"$(LIBEXECDIR)"' -D_GNU_SOURCE -MMD -MP
 
-COMMON_SRCS = common/log.c common/imsg.c common/imsgev.c common/fcgi.c \
-	common/util.c common/status.c
+COMMON_SRCS = common/log.c common/logfwd.c common/imsg.c common/imsgev.c \
+	common/fcgi.c common/util.c common/status.c
 FCGIPMD_SRCS = fcgipmd/fcgipmd.c fcgipmd/config.c fcgipmd/parse.c \
 	fcgipmd/listen.c fcgipmd/spawn.c fcgipmd/app.c fcgipmd/connector.c \
 	fcgipmd/control.c fcgipmd/reload.c fcgipmd/stats.c fcgipmd/dynamic.c \
@@ -53,7 +53,8 @@ PROGS	= $(O)/fcgipmd/fcgipmd $(O)/fcgi-connector/fcgi-connector \
 	  $(O)/fcgipmctl/fcgipmctl
 
 UNIT_TESTS = $(O)/regress/unit/test_imsg $(O)/regress/unit/test_fcgi \
-	$(O)/regress/unit/test_status $(O)/regress/unit/test_wrapper
+	$(O)/regress/unit/test_status $(O)/regress/unit/test_wrapper \
+	$(O)/regress/unit/test_log
 TEST_APPS = $(O)/regress/apps/echo
 TEST_TOOLS = $(O)/regress/tools/fcgi-client $(O)/regress/tools/idleconns $(O)/regress/tools/fcgi-script
 

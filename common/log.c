@@ -143,6 +143,37 @@ log_debug(const char *emsg, ...)
 	va_end(ap);
 }
 
+void
+log_limited(struct log_limit *ll, int pri, const char *fmt, ...)
+{
+	struct timespec	 now;
+	long long	 ms = 0;
+	char		 line[1024];
+	va_list		 ap;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (ll->ll_used) {
+		ms = (now.tv_sec - ll->ll_last.tv_sec) * 1000LL +
+		    (now.tv_nsec - ll->ll_last.tv_nsec) / 1000000;
+		if (ms < LOG_LIMIT_MS) {
+			ll->ll_held++;
+			return;
+		}
+	}
+	va_start(ap, fmt);
+	(void)vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (ll->ll_held > 0)
+		logit(pri, "%s (%lu more like it in the last %lld.%lld s, "
+		    "not logged)", line, ll->ll_held, ms / 1000,
+		    ms % 1000 / 100);
+	else
+		logit(pri, "%s", line);
+	ll->ll_last = now;
+	ll->ll_used = 1;
+	ll->ll_held = 0;
+}
+
 static __dead void
 vfatalc(int code, const char *emsg, va_list ap)
 {

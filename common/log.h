@@ -26,6 +26,7 @@
 
 #include <stdarg.h>
 #include <syslog.h>
+#include <time.h>
 
 #ifndef __dead
 #define __dead		__attribute__((__noreturn__))
@@ -48,6 +49,22 @@ void	 logit(int, const char *, ...)
 	    __attribute__((__format__ (printf, 2, 3)));
 void	 vlog(int, const char *, va_list)
 	    __attribute__((__format__ (printf, 2, 0)));
+
+/*
+ * A line that clients can cause at will, as often as they like (a
+ * refusal, a connection from outside "allow"): at most one for each
+ * struct log_limit every LOG_LIMIT_MS; the next one logged says how
+ * many were left out.  Counters (status, metrics) still see them all.
+ */
+#define LOG_LIMIT_MS	1000
+struct log_limit {
+	struct timespec	 ll_last;	/* when the last one went out */
+	int		 ll_used;	/* a line went out */
+	unsigned long	 ll_held;	/* lines left out since */
+};
+void	 log_limited(struct log_limit *, int, const char *, ...)
+	    __attribute__((__format__ (printf, 3, 4)));
+
 __dead void fatal(const char *, ...)
 	    __attribute__((__format__ (printf, 1, 2)));
 __dead void fatalx(const char *, ...)

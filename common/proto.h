@@ -37,7 +37,9 @@
  * (PROC_UP), then PROC_RETIRE for the old; the connector gives the old
  * one no new request (unless the app has no other), and once it has
  * none in flight answers PROC_DONE (DONE_RETIRED): then the parent
- * stops it.
+ * stops it.  The parent waits for that answer, so every PROC_RETIRE
+ * gets one, also for a process the connector has forgotten; a
+ * PROC_DONE for another reason that crossed it counts as the answer.
  *
  * Status: the parent asks STATS_REQUEST; the connector answers one
  * STATS_APP per app, one STATS_PROC per process, then STATS_END.

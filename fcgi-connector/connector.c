@@ -106,6 +106,7 @@ main(int argc, char *argv[])
 	    parent_dispatch, NULL);
 	parent_read_privsep(&ps);
 	log_setverbose(ps.verbose);
+	logfwd_init(&c.c_logfwd, &c.c_iev.ibuf, "connector");
 	log_setsink(log_to_parent);
 	setproctitle("connector");
 
@@ -158,16 +159,7 @@ parent_read_privsep(struct cfg_privsep *ps)
 static void
 log_to_parent(int pri, const char *line)
 {
-	struct iovec	 iov[2];
-
-	iov[0].iov_base = &pri;
-	iov[0].iov_len = sizeof(pri);
-	iov[1].iov_base = (void *)line;
-	iov[1].iov_len = strnlen(line, 4000) + 1;
-	if (iov[1].iov_len == 4001)
-		iov[1].iov_len = 4000;	/* the parent wants a NUL inside */
-	if (imsg_composev(&cenv->c_iev.ibuf, IMSG_LOG, 0, 0, -1, iov, 2) == 0 &&
-	    cenv->c_base != NULL)
+	if (logfwd_line(&cenv->c_logfwd, pri, line) && cenv->c_base != NULL)
 		parent_event_update();
 }
 
@@ -202,6 +194,7 @@ parent_dispatch(int fd, short ev, void *arg)
 			log_setsink(NULL);
 			_exit(1);
 		}
+		(void)logfwd_drained(&cenv->c_logfwd);
 	}
 	if (ev & EV_READ) {
 		if ((n = imsgbuf_read(ibuf)) == 0)

@@ -53,6 +53,8 @@
 #include "fcgi.h"
 #include "imsg.h"
 #include "imsgev.h"
+#include "log.h"
+#include "logfwd.h"
 #include "proto.h"
 #include "status.h"
 
@@ -134,6 +136,10 @@ struct capp {
 	double			 ca_duration_sum;
 	uint64_t		 ca_duration_count;
 	struct app_state_msg	 ca_state;	/* the parent's figures */
+	/* one line a second for each kind of answer a client can repeat */
+	struct log_limit	 ca_log_refused;	/* stopped, backoff */
+	struct log_limit	 ca_log_queue_full;
+	struct log_limit	 ca_log_no_process;	/* connect-timeout */
 };
 TAILQ_HEAD(capplist, capp);
 
@@ -152,7 +158,7 @@ struct cproc {
 	int			 cp_external;	/* a backend, not a process */
 	char			 cp_name[128];	/* external: its address; else how
 						   the process before it ended */
-	int			 cp_done_told;	/* PROC_DONE sent */
+	int			 cp_done_told;	/* PROC_DONE sent or reaped */
 	struct event		*cp_leave_timer;
 	uint64_t		 cp_requests;
 	struct timespec		 cp_started;	/* PROC_UP */
@@ -206,6 +212,7 @@ struct listener {
 	struct cfg_listen	 li_cfg;
 	int			 li_fd;
 	struct event		*li_ev;
+	struct log_limit	 li_log_denied;	/* outside "allow" */
 };
 TAILQ_HEAD(listenerlist, listener);
 
@@ -229,6 +236,7 @@ struct connector {
 	struct event_base	*c_base;
 	pid_t			 c_ppid;	/* fcgipmd */
 	struct imsgev		 c_iev;		/* to the parent */
+	struct logfwd		 c_logfwd;	/* log lines to the parent */
 	int			 c_stopping;
 	int			 c_reloading;	/* between CFG_RELOAD and DONE */
 	uint64_t		 c_max_params;

@@ -70,6 +70,9 @@ static void	 front_abort(struct request *);
 static void	 front_maybe_close(struct front *);
 static const char *status_text(int);
 
+/* Requests that route nowhere (404): one line a second. */
+static struct log_limit	 route_log;
+
 void
 listener_add(struct cfg_listen *cl, int fd)
 {
@@ -267,8 +270,9 @@ listener_accept_cb(evutil_socket_t lfd, short ev, void *arg)
 		}
 		if (!listener_allowed(li, &ss)) {
 			peer_name(&ss, peer, sizeof(peer));
-			log_warnx("listen %s: connection from %s not allowed, "
-			    "closed", li->li_cfg.name, peer);
+			log_limited(&li->li_log_denied, LOG_ERR, "listen %s: "
+			    "connection from %s not allowed, closed",
+			    li->li_cfg.name, peer);
 			close(fd);
 			continue;
 		}
@@ -636,7 +640,8 @@ front_params(struct request *req, struct evbuffer *in, size_t clen)
 	if (status_request(req, path))
 		return;		/* answered here */
 	if ((ca = route_request(req, path, &status, &why)) == NULL) {
-		log_warnx("front %s: %s", req->r_front->f_peer, why);
+		log_limited(&route_log, LOG_ERR, "front %s: %s",
+		    req->r_front->f_peer, why);
 		front_request_error(req, status, why);
 		return;
 	}

@@ -45,6 +45,7 @@ static struct cproc *proc_find(struct capp *, pid_t);
 static int	 proc_usable(struct cproc *);
 static int	 app_has_fresh_proc(struct capp *);
 static void	 pool_check_drained(struct capp *);
+static void	 proc_done_send(struct capp *, pid_t, int);
 
 static struct backend *idle_pick(struct capp *);
 static struct cproc *capacity_pick(struct capp *);
@@ -91,20 +92,33 @@ app_has_fresh_proc(struct capp *ca)
 	return (0);
 }
 
-/* Ask the parent to replace this process (once). */
+/*
+ * Ask the parent to replace this process (once).  The answer to
+ * PROC_RETIRE goes even for a process we no longer use (a connect to
+ * it failed): the parent waits for it to stop the process, and ignores
+ * it for one it has already reaped.
+ */
 void
 pool_proc_done(struct cproc *p, int reason)
 {
-	struct proc_msg	 pm;
-
 	/* An external backend has no process to replace. */
-	if (p->cp_external || p->cp_done_told || !p->cp_up)
+	if (p->cp_external || p->cp_done_told)
+		return;
+	if (!p->cp_up && reason != DONE_RETIRED)
 		return;
 	p->cp_done_told = 1;
 	p->cp_retiring = 1;
+	proc_done_send(p->cp_app, p->cp_pid, reason);
+}
+
+static void
+proc_done_send(struct capp *ca, pid_t pid, int reason)
+{
+	struct proc_msg	 pm;
+
 	memset(&pm, 0, sizeof(pm));
-	pm.app_id = p->cp_app->ca_cfg.id;
-	pm.pid = p->cp_pid;
+	pm.app_id = ca->ca_cfg.id;
+	pm.pid = pid;
 	pm.reason = reason;
 	parent_compose(IMSG_PROC_DONE, &pm, sizeof(pm));
 }
@@ -125,11 +139,15 @@ pool_proc_idle_slot(struct cproc *p)
 		pool_check_drained(p->cp_app);
 }
 
-/* A process that is down is forgotten once nothing refers to it. */
+/*
+ * A process that is down is forgotten once nothing refers to it, and
+ * not before the parent has the answer it waits for (PROC_RETIRE).
+ */
 void
 pool_proc_gc(struct cproc *p)
 {
-	if (p->cp_up || p->cp_conns > 0 || p->cp_pending > 0)
+	if (p->cp_up || p->cp_conns > 0 || p->cp_pending > 0 ||
+	    (p->cp_draining && !p->cp_done_told))
 		return;
 	TAILQ_REMOVE(&p->cp_app->ca_procs, p, cp_entry);
 	if (p->cp_leave_timer != NULL)
@@ -231,6 +249,7 @@ pool_proc_down(struct capp *ca, pid_t pid)
 	while ((b = TAILQ_FIRST(&p->cp_idle)) != NULL)
 		back_free(b);
 	p->cp_up = 0;
+	p->cp_done_told = 1;	/* reaped: the parent waits for nothing */
 	log_debug("app %s[%d]: down", ca->ca_cfg.name, pid);
 	pool_proc_gc(p);
 	pool_dispatch(ca);
@@ -386,14 +405,20 @@ pool_check_drained(struct capp *ca)
 	}
 }
 
-/* The parent is replacing this process: see pool_check_drained. */
+/*
+ * The parent is replacing this process: see pool_check_drained.  It
+ * waits for our answer, so one we have forgotten (nothing of ours in
+ * flight) is answered at once.
+ */
 void
 pool_proc_retire(struct capp *ca, pid_t pid)
 {
 	struct cproc	*p;
 
-	if ((p = proc_find(ca, pid)) == NULL || !p->cp_up)
+	if ((p = proc_find(ca, pid)) == NULL) {
+		proc_done_send(ca, pid, DONE_RETIRED);
 		return;
+	}
 	log_debug("app %s[%d]: no new requests (retiring)", ca->ca_cfg.name,
 	    pid);
 	p->cp_draining = 1;
@@ -428,15 +453,17 @@ app_has_up_proc(struct capp *ca)
 }
 
 /*
- * Should requests to the app wait?  Not when no process could take
- * them and none is coming: a static app backing off (the parent says
- * so), an external server whose every backend is down.
+ * Should requests to the app wait?  Not when the parent says it has
+ * no process coming (backing off) or is stopped: the processes of a
+ * stopped app are draining, they finish what they have and take
+ * nothing new.  Not for an external server whose every backend is
+ * down.
  */
 static int
 app_can_serve(struct capp *ca)
 {
-	if (ca->ca_cfg.type != APP_EXTERNAL && !ca->ca_unavailable)
-		return (1);
+	if (ca->ca_cfg.type != APP_EXTERNAL)
+		return (!ca->ca_unavailable);
 	return (app_has_up_proc(ca));
 }
 
@@ -473,7 +500,7 @@ app_refuse(struct request *req)
 		snprintf(why, sizeof(why), "app %s is in back-off (%s)",
 		    ca->ca_cfg.name, ca->ca_state.reason[0] ?
 		    ca->ca_state.reason : "no process");
-	log_warnx("%s, %d", why, code);
+	log_limited(&ca->ca_log_refused, LOG_ERR, "%s, %d", why, code);
 	front_request_error(req, code, why);
 }
 
@@ -532,8 +559,9 @@ pool_submit(struct request *req)
 	 */
 	waiting = ca->ca_nqueued - ca->ca_pending;
 	if (waiting >= ca->ca_cfg.queue_depth && capacity_pick(ca) == NULL) {
-		log_warnx("app %s: listen queue full (%d waiting), 503",
-		    ca->ca_cfg.name, ca->ca_nqueued);
+		log_limited(&ca->ca_log_queue_full, LOG_ERR, "app %s: listen "
+		    "queue full (%d waiting), 503", ca->ca_cfg.name,
+		    ca->ca_nqueued);
 		front_request_error(req, 503, "listen queue full");
 		return;
 	}
@@ -586,8 +614,9 @@ queue_timeout_cb(evutil_socket_t fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
-	log_warnx("app %s: no free process within connect-timeout (%d s), "
-	    "503", ca->ca_cfg.name, ca->ca_cfg.connect_timeout);
+	log_limited(&ca->ca_log_no_process, LOG_ERR, "app %s: no free "
+	    "process within connect-timeout (%d s), 503", ca->ca_cfg.name,
+	    ca->ca_cfg.connect_timeout);
 	pool_unqueue(req);
 	front_request_error(req, 503, "no free process within "
 	    "connect-timeout");

@@ -621,6 +621,16 @@ app_proc_done(struct app *app, struct proc *p, int reason)
 		    app->a_conf->app_name, p->p_pid);
 		return;
 	}
+	/*
+	 * Retired meanwhile: the connector, done with it, will not answer
+	 * PROC_RETIRE as well; this is its answer.
+	 */
+	if (p->p_state == PROC_DRAINING) {
+		log_info("app %s[%d]: %s while draining; stopping",
+		    app->a_conf->app_name, p->p_pid, why);
+		proc_stop(p, reason == DONE_MAX_REQUESTS ? SIGTERM : SIGKILL);
+		return;
+	}
 	if (p->p_state != PROC_RUNNING)
 		return;
 	log_info("app %s[%d]: replacing (%s)", app->a_conf->app_name,

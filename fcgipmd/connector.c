@@ -585,9 +585,13 @@ connector_connect(struct imsg *imsg)
 		s = connector_connect_external(app, req.pid, &res.error);
 		goto reply;
 	}
+	/*
+	 * A draining process still takes connections: the connector may
+	 * need it for what is queued (its app has no other process).
+	 */
 	if ((app = app_find_id(req.app_id)) == NULL ||
 	    (p = app_find_pid(app, req.pid)) == NULL ||
-	    p->p_state != PROC_RUNNING) {
+	    p->p_state == PROC_STOPPING) {
 		/* Gone since the connector asked: not an attack. */
 		res.error = ESRCH;
 		goto reply;

@@ -340,7 +340,42 @@ expect_eq ctl-stopped-other-state stopped \
 load_during ctl-load-start-other ctl start other
 wait $WOTHER
 untrack $WOTHER
+# Thousands of 503s for the stopped app...
+refused=$(awk '/Non-2xx/ { print $NF }' "$WORK/wrk-other-stopped")
+expect_match ctl-stopped-many-503 '^[0-9]{4,}$' "$refused"
+# ... each answered at once: none waits for a process that drains.
+expect_eq ctl-stopped-none-waits "" \
+    "$(grep 'Socket errors' "$WORK/wrk-other-stopped")"
 expect_eq ctl-started-other-serves hello "$(curl -s --max-time 5 "$URL/other/")"
+# Stop it again and again while requests keep coming, each stop soon
+# after a start (backend connections still being made): every time,
+# the process must be gone within 3 s.  A stop that met a connection
+# being made once left the process draining for good.
+wrk -t1 -c4 -d60s "$URL/other/" >"$WORK/wrk-other-cycles" 2>&1 &
+WCYC=$!
+track $WCYC
+stuck=
+i=0
+while [ $i -lt ${CYCLES:-12} ]; do
+	P=$(status_pids other)
+	ctl stop other >>"$WORK/op.log" 2>&1
+	wait_for 30 gone $P || stuck="$stuck $P"
+	ctl start other >>"$WORK/op.log" 2>&1
+	sleep 0.2
+	i=$((i + 1))
+done
+kill $WCYC
+wait $WCYC
+untrack $WCYC
+expect_eq ctl-stop-start-cycles-drained "" "$stuck"
+expect_eq ctl-stop-start-cycles-serves hello \
+    "$(curl -s --max-time 5 "$URL/other/")"
+# ... but the log has about one line a second, each counting those it
+# stands for.
+lines=$(grep -c 'app other is stopped, 503' "$FCGIPMD_LOG")
+check ctl-stopped-log-limited test "$lines" -le 40
+check ctl-stopped-log-counts \
+    grep -q 'app other is stopped, 503 ([0-9]* more like it' "$FCGIPMD_LOG"
 expect_eq ctl-reload-changed-restarted 2 \
     "$(for p in $B; do case " $A " in *" $p "*) ;; *) echo $p ;; esac; done | wc -l)"
 expect_eq ctl-sighup-unchanged-same-pids "$B" "$C"

@@ -4,6 +4,8 @@
 #  - an app that dies while the web server still uploads the body
 #  - an app that exits while a child of it keeps its sockets open
 #    (PROC_DOWN with a pooled connection still open)
+#  - a flood of connections from outside "allow": each is closed, the
+#    log gets one line a second that counts the others
 #  - descriptors running out: accepting pauses, nothing dies
 
 . "$TOP/regress/lib.sh"
@@ -12,7 +14,9 @@
 mkwork
 need_fcgipmd robust || exit 0
 
+DENY_PORT=$(free_port)
 if ! start_fcgipmd "$(base_conf)
+listen on 127.0.0.1 port $DENY_PORT allow 192.0.2.0/24
 $(echo_app echo)"; then
 	fail robust-start "fcgipmd did not start"
 	check_sanitizer_log robust-sanitizer-log
@@ -37,10 +41,36 @@ sleep 2.5
 check robust-hold-after "$CLIENT" -s "$SOCK" -p FCGIPM_APP=echo -n 200 -c 8 -k -q
 expect_eq robust-hold-same-connector "$CPID" "$(connector_pid)"
 
+# 3. 100 connections from 127.0.0.1, outside "allow": every one is
+#    closed at once; one line is logged, and the next one, a second
+#    later, counts the 99 left out.
+denied() {
+	python3 -c '
+import socket, sys
+closed = 0
+for _ in range(int(sys.argv[2])):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+    try:
+        closed += s.recv(1) == b""
+    except ConnectionResetError:
+        closed += 1
+    s.close()
+print(closed)' "$DENY_PORT" "$1"
+}
+expect_eq robust-denied-closed 100 "$(denied 100)"
+sleep 1.2
+expect_eq robust-denied-closed-later 1 "$(denied 1)"
+check robust-denied-counted wait_log 50 \
+    "not allowed, closed \\(99 more like it in the last"
+expect_eq robust-denied-lines 2 \
+    "$(grep -c "connection from 127\.0\.0\.1[^ ]* not allowed" "$FCGIPMD_LOG")"
+check robust-denied-serves "$CLIENT" -s "$SOCK" -p FCGIPM_APP=echo -n 20 -q
+expect_eq robust-denied-same-connector "$CPID" "$(connector_pid)"
+
 check_sanitizer_log robust-sanitizer-log
 stop_fcgipmd >/dev/null
 
-# 3. A descriptor limit of 96: 150 idle connections wait in the
+# 4. A descriptor limit of 96: 150 idle connections wait in the
 #    backlog instead of killing the connector, and are served once
 #    the others go.
 if ! command -v prlimit >/dev/null; then

@@ -30,6 +30,7 @@
 #include <event2/buffer.h>
 
 #include "fcgi.h"
+#include "unit.h"
 
 #ifndef nitems
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
@@ -1188,10 +1189,7 @@ test_end_request(void)
 int
 main(void)
 {
-	static const struct {
-		const char	*name;
-		const char	*(*fn)(void);
-	} tests[] = {
+	static const struct unit_test tests[] = {
 		{ "header", test_header },
 		{ "type_name", test_type_name },
 		{ "stream_split", test_stream_split },
@@ -1209,9 +1207,7 @@ main(void)
 		{ "begin_request", test_begin_request },
 		{ "end_request", test_end_request },
 	};
-	const char	*err;
-	size_t		 i;
-	int		 failed = 0;
+	int	 failed;
 
 	pattern_init();
 	if (stream_build() == -1) {
@@ -1219,16 +1215,7 @@ main(void)
 		return (1);
 	}
 
-	for (i = 0; i < nitems(tests); i++) {
-		why[0] = '\0';
-		if ((err = tests[i].fn()) == NULL)
-			printf("PASS fcgi_%s\n", tests[i].name);
-		else {
-			printf("FAIL fcgi_%s: %s\n", tests[i].name, err);
-			failed = 1;
-		}
-		fflush(stdout);
-	}
+	failed = unit_run("fcgi", tests, nitems(tests), why);
 
 	free(stream_bytes);
 	free(pattern);

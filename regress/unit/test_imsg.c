@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "imsg.h"
+#include "unit.h"
 
 #define MAXDATA		(IMSG_MAX_SIZE - IMSG_HEADER_SIZE)
 #define TIMEOUT_MS	5000
@@ -46,13 +47,6 @@
 static int	 nfailed;
 static char	 why[512];
 static volatile sig_atomic_t got_sigpipe;
-
-#define CHECK(cond, ...) do {						\
-	if (!(cond)) {							\
-		snprintf(why, sizeof(why), __VA_ARGS__);		\
-		goto done;						\
-	}								\
-} while (0)
 
 static void	 report(const char *);
 static void	 on_sigpipe(int);
@@ -92,13 +86,7 @@ static void	 test_enobufs(void);
 static void
 report(const char *name)
 {
-	if (why[0] == '\0')
-		printf("PASS imsg_%s\n", name);
-	else {
-		printf("FAIL imsg_%s: %s\n", name, why);
-		nfailed++;
-	}
-	fflush(stdout);
+	nfailed += unit_result("imsg", name, why[0] != '\0' ? why : NULL);
 	why[0] = '\0';
 }
 

@@ -45,4 +45,51 @@ unit_tmpdir(char *buf, size_t len, const char *name)
 	return (mkdtemp(buf) == NULL ? -1 : 0);
 }
 
+/*
+ * In a check that has a why[] buffer and a "done" label: unless cond
+ * holds, say why and go there.
+ */
+#define CHECK(cond, ...) do {						\
+	if (!(cond)) {							\
+		snprintf(why, sizeof(why), __VA_ARGS__);		\
+		goto done;						\
+	}								\
+} while (0)
+
+/* A check of a table-driven test program: NULL when it passed, or why. */
+struct unit_test {
+	const char	 *name;
+	const char	*(*fn)(void);
+};
+
+/*
+ * Print the line for one check: "PASS PREFIX_NAME", or, when why is
+ * not NULL, "FAIL PREFIX_NAME: WHY".  1 when it failed.
+ */
+static inline int
+unit_result(const char *prefix, const char *name, const char *why)
+{
+	if (why == NULL)
+		printf("PASS %s_%s\n", prefix, name);
+	else
+		printf("FAIL %s_%s: %s\n", prefix, name, why);
+	fflush(stdout);
+	return (why != NULL);
+}
+
+/* Run the checks in order, each with why[] cleared; 1 if any failed. */
+static inline int
+unit_run(const char *prefix, const struct unit_test *tests, size_t n,
+    char *why)
+{
+	size_t	 i;
+	int	 failed = 0;
+
+	for (i = 0; i < n; i++) {
+		why[0] = '\0';
+		failed |= unit_result(prefix, tests[i].name, tests[i].fn());
+	}
+	return (failed);
+}
+
 #endif /* UNIT_H */
