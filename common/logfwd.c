@@ -69,18 +69,17 @@ logfwd_drained(struct logfwd *lf)
 	return (1);
 }
 
-/* IMSG_LOG: the priority, then the text with its NUL (cut if long). */
+/* IMSG_LOG: the priority, then the text (cut if long) and a NUL. */
 static int
 logfwd_send(struct logfwd *lf, int pri, const char *line)
 {
-	struct iovec	 iov[2];
-	char		 text[LOGFWD_TEXT_MAX];
+	struct iovec	 iov[3];
 
 	iov[0].iov_base = &pri;
 	iov[0].iov_len = sizeof(pri);
-	iov[1].iov_base = text;
-	iov[1].iov_len = strlcpy(text, line, sizeof(text)) + 1;
-	if (iov[1].iov_len > sizeof(text))
-		iov[1].iov_len = sizeof(text);
-	return (imsg_composev(lf->lf_ibuf, IMSG_LOG, 0, 0, -1, iov, 2) == 0);
+	iov[1].iov_base = (void *)line;
+	iov[1].iov_len = strnlen(line, LOGFWD_TEXT_MAX - 1);
+	iov[2].iov_base = (void *)"";
+	iov[2].iov_len = 1;
+	return (imsg_composev(lf->lf_ibuf, IMSG_LOG, 0, 0, -1, iov, 3) == 0);
 }

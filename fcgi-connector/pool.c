@@ -52,7 +52,7 @@ static struct cproc *capacity_pick(struct capp *);
 static void	 connect_ask(struct cproc *);
 static void	 queue_timeout_cb(evutil_socket_t, short, void *);
 static void	 queue_arm_timer(struct request *);
-static int	 app_has_up_proc(struct capp *);
+static int	 app_has_backend_up(struct capp *);
 static int	 app_can_serve(struct capp *);
 static void	 app_refuse(struct request *);
 static void	 app_refuse_queue(struct capp *);
@@ -436,18 +436,14 @@ pool_app_removed(struct capp *ca)
 	log_debug("app %s: removed", ca->ca_cfg.name);
 }
 
-/*
- * Any process that could take a connection now or soon?  A process
- * pausing comes back by itself; an external backend that is down
- * does not count.
- */
+/* An external server: is any of its backends not down? */
 static int
-app_has_up_proc(struct capp *ca)
+app_has_backend_up(struct capp *ca)
 {
 	struct cproc	*p;
 
 	TAILQ_FOREACH(p, &ca->ca_procs, cp_entry)
-		if (p->cp_up && !(p->cp_external && p->cp_leaving))
+		if (p->cp_up && !p->cp_leaving)
 			return (1);
 	return (0);
 }
@@ -464,7 +460,7 @@ app_can_serve(struct capp *ca)
 {
 	if (ca->ca_cfg.type != APP_EXTERNAL)
 		return (!ca->ca_unavailable);
-	return (app_has_up_proc(ca));
+	return (app_has_backend_up(ca));
 }
 
 /* The app cannot serve: every request waiting for it gets 503 now. */

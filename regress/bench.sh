@@ -221,9 +221,7 @@ sleep 1
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 connector() {
-	for _s in /proc/[0-9]*/stat; do
-		awk -v pp="$PM_PID" '$4 == pp { print $1 }' "$_s" 2>/dev/null
-	done | while read -r _p; do
+	children_of "$PM_PID" | while read -r _p; do
 		grep -q fcgi-connector "/proc/$_p/cmdline" 2>/dev/null &&
 		    echo "$_p"
 	done | head -n 1
