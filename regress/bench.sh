@@ -7,7 +7,8 @@
 # the paths taking turns: req/s, p50, p99, errors and cpu, how busy the
 # cores were meanwhile (a path that saturates them pays for it in
 # scheduling delays, which land in its p99).  Then the ratios the
-# targets are stated in, the connector's memory per idle web-server
+# targets are stated in (of the medians, and of the two paths round by
+# round: their median and range), the connector's memory per idle web-server
 # connection, RSS growth over 1,000,000 requests and the parent's CPU
 # share under load.  Then the paced runs: a few paths again, each of the
 # connections waiting 10 ms between requests, so that all run at the
@@ -334,6 +335,12 @@ selected() {
 ROUNDS=${BENCH_ROUNDS:-5}
 echo "== paths: wrk -t2 -c$CONNS -d${SECS}s, $ROUNDS rounds, medians;" \
     "2 app processes each"
+# Under autogroup scheduling each session is a CPU group, and Apache's
+# p99 at saturation (its own, the six-byte file's too) is mostly
+# waiting for its group's turn: say which way this machine is set.
+[ -r /proc/sys/kernel/sched_autogroup_enabled ] &&
+    echo "   kernel.sched_autogroup_enabled =" \
+    "$(cat /proc/sys/kernel/sched_autogroup_enabled)"
 PT0=$(cpu_ticks $PM_PID); PT_WALL=0
 r=1
 while [ $r -le "$ROUNDS" ]; do
@@ -379,16 +386,30 @@ for name in $PACED; do
 	report "paced-$name"
 done
 
-# ratio A B: A/B of the req/s of two paths
+# ratio A B: A/B of the median req/s of two paths, then the same ratio
+# taken round by round (the two ran a few seconds apart in each round,
+# so the machine's drift largely cancels out): its median and range.
 ratio() {
 	_a=$(eval echo "\${RPS_$1:-}")
 	_b=$(eval echo "\${RPS_$2:-}")
 	[ -n "$_a" ] && [ -n "$_b" ] || return 0
-	awk -v a="$_a" -v b="$_b" -v n="$1 / $2" \
-	    'BEGIN { printf "  %-48s %.2f\n", n, a / b }'
+	awk -v a="$_a" -v b="$_b" -v n="$1 / $2" '
+	NR == FNR { x[FNR] = $1; next }
+	FNR in x && $1 > 0 {
+		v = x[FNR] / $1
+		for (i = ++k; i > 1 && r[i - 1] > v; i--)
+			r[i] = r[i - 1]
+		r[i] = v
+	}
+	END {
+		m = k % 2 ? r[(k + 1) / 2] : (r[k / 2] + r[k / 2 + 1]) / 2
+		printf "  %-48s %.2f  (round by round: %.2f, %.2f .. %.2f)\n",
+		    n, a / b, m, r[1], r[k]
+	}' "$WORK/res.$(echo "$1" | tr _ -)" "$WORK/res.$(echo "$2" | tr _ -)"
 }
 
-echo "== ratios of medians (targets: >= 1.10, >= 1.10, >= 1.5)"
+echo "== ratios of the medians, and round by round" \
+    "(targets: >= 1.10, >= 1.10, >= 1.5)"
 ratio nginx_fcgipmd nginx_direct
 ratio nginx_fcgipmd_phpcgi nginx_phpfpm
 ratio apache_fcgipmd_reuse apache_fcgid
