@@ -29,6 +29,9 @@ static int	 log_debug_mode;	/* 1: stderr, 0: syslog */
 static int	 log_verbose;
 static const char *log_procname = "";
 static void	(*log_sink)(int, const char *);
+static void	(*log_held_hook)(long);
+/* Limits holding lines back, for log_limit_flush() to count. */
+static TAILQ_HEAD(, log_limit) log_held = TAILQ_HEAD_INITIALIZER(log_held);
 
 void
 log_init(int n_debug, int facility)
@@ -143,6 +146,23 @@ log_debug(const char *emsg, ...)
 	va_end(ap);
 }
 
+static long long
+ms_since(const struct timespec *then, const struct timespec *now)
+{
+	return ((now->tv_sec - then->tv_sec) * 1000LL +
+	    (now->tv_nsec - then->tv_nsec) / 1000000);
+}
+
+/* The line that counts what ll held back, ms after the last one. */
+static void
+log_limit_count(struct log_limit *ll, const char *line, long long ms)
+{
+	logit(ll->ll_pri, "%s (%lu more like it in the last %lld.%lld s, "
+	    "not logged)", line, ll->ll_held, ms / 1000, ms % 1000 / 100);
+	ll->ll_held = 0;
+	TAILQ_REMOVE(&log_held, ll, ll_entry);
+}
+
 void
 log_limited(struct log_limit *ll, int pri, const char *fmt, ...)
 {
@@ -153,25 +173,73 @@ log_limited(struct log_limit *ll, int pri, const char *fmt, ...)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (ll->ll_used) {
-		ms = (now.tv_sec - ll->ll_last.tv_sec) * 1000LL +
-		    (now.tv_nsec - ll->ll_last.tv_nsec) / 1000000;
+		ms = ms_since(&ll->ll_last, &now);
 		if (ms < LOG_LIMIT_MS) {
-			ll->ll_held++;
+			if (ll->ll_held++ == 0) {
+				TAILQ_INSERT_TAIL(&log_held, ll, ll_entry);
+				if (log_held_hook != NULL)
+					log_held_hook(LOG_LIMIT_MS - ms);
+			}
 			return;
 		}
 	}
 	va_start(ap, fmt);
 	(void)vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	ll->ll_pri = pri;
 	if (ll->ll_held > 0)
-		logit(pri, "%s (%lu more like it in the last %lld.%lld s, "
-		    "not logged)", line, ll->ll_held, ms / 1000,
-		    ms % 1000 / 100);
+		log_limit_count(ll, line, ms);
 	else
 		logit(pri, "%s", line);
+	/* Kept for a count that log_limit_flush() may have to log alone. */
+	free(ll->ll_text);
+	ll->ll_text = strdup(line);
 	ll->ll_last = now;
 	ll->ll_used = 1;
-	ll->ll_held = 0;
+}
+
+void
+log_limit_hook(void (*hook)(long))
+{
+	log_held_hook = hook;
+}
+
+long
+log_limit_flush(int all)
+{
+	struct log_limit	*ll, *tll;
+	struct timespec		 now;
+	long long		 ms;
+	long			 next = -1;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	TAILQ_FOREACH_SAFE(ll, &log_held, ll_entry, tll) {
+		ms = ms_since(&ll->ll_last, &now);
+		if (!all && ms < LOG_LIMIT_MS) {
+			if (next == -1 || LOG_LIMIT_MS - ms < next)
+				next = LOG_LIMIT_MS - ms;
+			continue;
+		}
+		log_limit_count(ll, ll->ll_text != NULL ? ll->ll_text :
+		    "(a line)", ms);
+		/* That was this second's line. */
+		ll->ll_last = now;
+	}
+	return (next);
+}
+
+void
+log_limit_forget(struct log_limit *ll)
+{
+	struct timespec	 now;
+
+	if (ll->ll_held > 0) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		log_limit_count(ll, ll->ll_text != NULL ? ll->ll_text :
+		    "(a line)", ms_since(&ll->ll_last, &now));
+	}
+	free(ll->ll_text);
+	ll->ll_text = NULL;
 }
 
 static __dead void

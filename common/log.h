@@ -24,6 +24,8 @@
 #ifndef LOG_H
 #define LOG_H
 
+#include <sys/queue.h>
+
 #include <stdarg.h>
 #include <syslog.h>
 #include <time.h>
@@ -53,17 +55,31 @@ void	 vlog(int, const char *, va_list)
 /*
  * A line that clients can cause at will, as often as they like (a
  * refusal, a connection from outside "allow"): at most one for each
- * struct log_limit every LOG_LIMIT_MS; the next one logged says how
- * many were left out.  Counters (status, metrics) still see them all.
+ * struct log_limit every LOG_LIMIT_MS.  The lines left out meanwhile
+ * are counted, in the next one logged or, once the LOG_LIMIT_MS are
+ * over, by log_limit_flush() in a line of their own: a burst is never
+ * left uncounted.  Counters (status, metrics) still see them all.
+ * A struct log_limit starts zeroed; log_limit_forget() before it is
+ * freed.
  */
 #define LOG_LIMIT_MS	1000
 struct log_limit {
-	struct timespec	 ll_last;	/* when the last one went out */
-	int		 ll_used;	/* a line went out */
-	unsigned long	 ll_held;	/* lines left out since */
+	struct timespec		 ll_last;	/* when the last one went out */
+	int			 ll_used;	/* a line went out */
+	int			 ll_pri;	/* and its priority */
+	char			*ll_text;	/* and its text */
+	unsigned long		 ll_held;	/* lines left out since */
+	TAILQ_ENTRY(log_limit)	 ll_entry;	/* on the list of held ones */
 };
 void	 log_limited(struct log_limit *, int, const char *, ...)
 	    __attribute__((__format__ (printf, 3, 4)));
+/* Called when a limit starts holding lines back, with the ms until
+ * log_limit_flush() should count them (to arm a timer). */
+void	 log_limit_hook(void (*)(long));
+/* Count what was held back for LOG_LIMIT_MS (all: every limit now);
+ * returns ms until the next count is due, -1 when none is held. */
+long	 log_limit_flush(int);
+void	 log_limit_forget(struct log_limit *);
 
 __dead void fatal(const char *, ...)
 	    __attribute__((__format__ (printf, 1, 2)));

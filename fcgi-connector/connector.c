@@ -62,6 +62,8 @@ static void	 connect_result(struct imsg *);
 static void	 shutdown_start(void);
 static int	 started_by_fcgipmd(void);
 static void	 fd_count_start(void);
+static void	 log_held_arm(long);
+static void	 log_held_cb(int, short, void *);
 
 static int
 started_by_fcgipmd(void)
@@ -117,6 +119,9 @@ main(int argc, char *argv[])
 	if ((c.c_base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	c.c_iev.base = c.c_base;
+	if ((c.c_log_timer = evtimer_new(c.c_base, log_held_cb, NULL)) == NULL)
+		fatalx("evtimer_new");
+	log_limit_hook(log_held_arm);
 	fd_count_start();
 
 	sandbox_enter(&ps);
@@ -542,6 +547,34 @@ connect_result(struct imsg *imsg)
 	pool_connect_result(&res, fd);
 }
 
+/*
+ * A log_limited() line started holding others back: count them once
+ * their second is over, even if no line of their kind comes again.
+ */
+static void
+log_held_arm(long ms)
+{
+	struct timeval	 tv;
+
+	if (evtimer_pending(cenv->c_log_timer, NULL))
+		return;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = ms % 1000 * 1000;
+	evtimer_add(cenv->c_log_timer, &tv);
+}
+
+static void
+log_held_cb(int fd, short ev, void *arg)
+{
+	long	 ms;
+
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	if ((ms = log_limit_flush(0)) >= 0)
+		log_held_arm(ms);
+}
+
 /* Stop accepting; finish what is in flight; exit when nothing is. */
 static void
 shutdown_start(void)
@@ -571,6 +604,7 @@ connector_check_done(void)
 	if (cenv->c_nfronts > 0)
 		return;
 	log_debug("drained, exiting");
+	(void)log_limit_flush(1);
 	/* Let the parent have our last log lines. */
 	(void)imsgbuf_flush(&cenv->c_iev.ibuf);
 	exit(0);

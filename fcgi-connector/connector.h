@@ -249,6 +249,7 @@ struct connector {
 	int			 c_nfronts;
 	uint32_t		 c_token;
 	struct event		*c_accept_pause;
+	struct event		*c_log_timer;	/* log_limit_flush() due */
 	int			 c_nfds;	/* descriptors open or promised */
 	int			 c_fd_limit;	/* RLIMIT_NOFILE */
 

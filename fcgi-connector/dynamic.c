@@ -144,6 +144,9 @@ class_forget(struct capp *ca)
 	TAILQ_REMOVE(&cenv->c_apps, ca, ca_entry);
 	if (ca->ca_grow_timer != NULL)
 		event_free(ca->ca_grow_timer);
+	log_limit_forget(&ca->ca_log_refused);
+	log_limit_forget(&ca->ca_log_queue_full);
+	log_limit_forget(&ca->ca_log_no_process);
 	free(ca);
 }
 

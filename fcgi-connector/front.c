@@ -123,6 +123,7 @@ listener_close(uint32_t id)
 	event_free(li->li_ev);
 	close(li->li_fd);
 	cenv->c_nfds--;
+	log_limit_forget(&li->li_log_denied);
 	free(li);
 }
 
@@ -136,6 +137,7 @@ listeners_close(void)
 		event_free(li->li_ev);
 		close(li->li_fd);
 		cenv->c_nfds--;
+		log_limit_forget(&li->li_log_denied);
 		free(li);
 	}
 	if (cenv->c_accept_pause != NULL) {

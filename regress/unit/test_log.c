@@ -17,6 +17,7 @@
 /*
  * Unit test for the two guards against log floods: log_limited()
  * (common/log.c), one line a second for an event clients can repeat,
+ * and a count of the rest,
  * and logfwd (common/logfwd.c), the connector's bounded backlog of
  * lines for the parent.  Each check prints "PASS log_<name>" or
  * "FAIL log_<name>: <why>"; the exit status is 1 when anything failed.
@@ -47,14 +48,26 @@ static char	 sunk[2048];
 static int	 nsunk;
 
 static void	 sink(int, const char *);
+static void	 hooked(long);
 static int	 channel(struct imsgbuf *, struct imsgbuf *);
 static void	 channel_close(struct imsgbuf *, struct imsgbuf *);
 static int	 take_all(struct imsgbuf *, struct imsgbuf *, int *, int *,
 		    char *, size_t);
 static const char *test_limited(void);
 static const char *test_limited_apart(void);
+static const char *test_limited_flush(void);
 static const char *test_fwd_backlog(void);
 static const char *test_fwd_long_line(void);
+
+static int	 nhooked;
+static long	 hooked_ms;
+
+static void
+hooked(long ms)
+{
+	nhooked++;
+	hooked_ms = ms;
+}
 
 static void
 sink(int pri, const char *line)
@@ -146,6 +159,7 @@ test_limited(void)
 	log_limited(&ll, LOG_ERR, "app x is stopped, %d", 503);
 	CHECK(nsunk == 2, "a line right after the second one");
  done:
+	log_limit_forget(&ll);
 	return (why[0] != '\0' ? why : NULL);
 }
 
@@ -164,6 +178,53 @@ test_limited_apart(void)
 	CHECK(nsunk == 2 && strcmp(sunk, "b") == 0, "%d lines, last \"%.200s\"",
 	    nsunk, sunk);
  done:
+	log_limit_forget(&a);
+	log_limit_forget(&b);
+	return (why[0] != '\0' ? why : NULL);
+}
+
+/*
+ * A burst with nothing after it: log_limit_flush() counts it once its
+ * second is over (the hook says when), and only once; a limit
+ * forgotten with lines held counts them first.
+ */
+static const char *
+test_limited_flush(void)
+{
+	struct log_limit	 ll;
+	long			 ms;
+	int			 i;
+
+	memset(&ll, 0, sizeof(ll));
+	nsunk = nhooked = 0;
+	log_limit_hook(hooked);
+	for (i = 0; i < 50; i++)
+		log_limited(&ll, LOG_ERR, "front unix: no application for %s",
+		    "/x");
+	CHECK(nsunk == 1, "%d lines for 50 at once, want 1", nsunk);
+	CHECK(nhooked == 1 && hooked_ms > 0 && hooked_ms <= LOG_LIMIT_MS,
+	    "hook called %d times, last with %ld ms", nhooked, hooked_ms);
+	ms = log_limit_flush(0);
+	CHECK(nsunk == 1 && ms > 0 && ms <= LOG_LIMIT_MS, "flush before "
+	    "the second is over: %d lines, %ld ms to go", nsunk, ms);
+	usleep((ms + 50) * 1000);
+	ms = log_limit_flush(0);
+	CHECK(ms == -1 && nsunk == 2, "flush after the second: %d lines, "
+	    "%ld ms to go", nsunk, ms);
+	CHECK(strncmp(sunk, "front unix: no application for /x (49 more like "
+	    "it in the last 1.", 65) == 0, "count line \"%.200s\"", sunk);
+	CHECK(log_limit_flush(1) == -1 && nsunk == 2, "counted twice");
+	for (i = 0; i < 4; i++)
+		log_limited(&ll, LOG_ERR, "front unix: no application for %s",
+		    "/x");
+	CHECK(nsunk == 2, "a line within the second of the count");
+	log_limit_forget(&ll);
+	CHECK(nsunk == 3 && strstr(sunk, "(4 more like it") != NULL,
+	    "forgotten: %d lines, last \"%.200s\"", nsunk, sunk);
+	CHECK(log_limit_flush(1) == -1 && nsunk == 3, "held after forget");
+ done:
+	log_limit_hook(NULL);
+	log_limit_forget(&ll);
 	return (why[0] != '\0' ? why : NULL);
 }
 
@@ -248,6 +309,7 @@ main(void)
 	static const struct unit_test tests[] = {
 		{ "limited", test_limited },
 		{ "limited_apart", test_limited_apart },
+		{ "limited_flush", test_limited_flush },
 		{ "fwd_backlog", test_fwd_backlog },
 		{ "fwd_long_line", test_fwd_long_line },
 	};
