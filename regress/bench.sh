@@ -8,11 +8,11 @@
 # cores were meanwhile (a path that saturates them pays for it in
 # scheduling delays, which land in its p99).  Then the ratios the
 # targets are stated in (of the medians, and of the two paths round by
-# round: their median and range), the connector's memory per idle web-server
-# connection, RSS growth over 1,000,000 requests and the parent's CPU
-# share under load.  Then the paced runs: a few paths again, each of the
-# connections waiting 10 ms between requests, so that all run at the
-# same rate and the p99 is not the machine's queue.
+# round: their median and range), the connector's memory per idle
+# web-server connection, RSS growth over 1,000,000 requests and the
+# parent's CPU share under load.  Then the paced runs: a few paths
+# again, each of the connections waiting 10 ms between requests, so
+# that all run at the same rate and the p99 is not the machine's queue.
 #
 # Every party runs in its own session, as on a server where each is a
 # service and the clients are elsewhere: with the kernel's autogroup
@@ -402,6 +402,10 @@ ratio() {
 		r[i] = v
 	}
 	END {
+		if (b == 0 || k == 0) {
+			printf "  %-48s n/a (a path served nothing)\n", n
+			exit
+		}
 		m = k % 2 ? r[(k + 1) / 2] : (r[k / 2] + r[k / 2 + 1]) / 2
 		printf "  %-48s %.2f  (round by round: %.2f, %.2f .. %.2f)\n",
 		    n, a / b, m, r[1], r[k]
