@@ -21,8 +21,11 @@ if port_used "$PORT"; then
 fi
 mkwork
 # ^C reaches fcgipmd too (same terminal): let it finish its graceful
-# stop before the rest is cleaned up.
-trap 'wait $DEMO_PID 2>/dev/null; cleanup; exit 0' INT TERM
+# stop before the rest is cleaned up.  A TERM sent to this script alone
+# is passed on (a second signal would make fcgipmd stop at once).
+trap 'wait $DEMO_PID 2>/dev/null; cleanup; exit 0' INT
+trap 'kill -TERM $DEMO_PID 2>/dev/null; wait $DEMO_PID 2>/dev/null
+    cleanup; exit 0' TERM
 mkdir -p "$WORK/bin"
 cp "$APPS/echo" "$WORK/bin/echo"
 
