@@ -8,7 +8,8 @@
 #
 # Checked: connections only to the apps' own processes, PROC_DONE for a
 # pid not of that app, bad reasons and sizes, log text without its NUL
-# or with control bytes, dynamic starts outside the directory; then
+# or with control bytes, dynamic starts outside the directory, growth
+# of a static app or beyond a class's limit; then
 # the three faults after which the connector is not trusted further (a
 # descriptor, an unknown type, a malformed header): it is killed and a
 # new one started, the apps keep their pids.  Last, PROC_DONE for
@@ -34,6 +35,8 @@ cp "$FCGIPMD" "$WORK/fake/fcgipmd/fcgipmd"
 cp "$FAKE" "$WORK/fake/fcgi-connector/fcgi-connector"
 FCGIPMD=$WORK/fake/fcgipmd/fcgipmd
 cp "$ECHO" "$WORK/dyn/echo"
+cp "$ECHO" "$WORK/dyn/rootowned"
+chown nobody:nogroup "$WORK/dyn/echo"
 ln -s "$ECHO" "$WORK/dyn/outside"
 chmod 755 "$WORK/dyn"
 mkfifo "$WORK/fake.cmd"
@@ -53,6 +56,7 @@ kill-timeout 5
 $(echo_app)
 dynamic {
 	directory \"$WORK/dyn\"
+	max-class-processes 3
 }"; then
 	fail hostile-start "fcgipmd did not start with the fake connector"
 	check_sanitizer_log hostile-sanitizer-log
@@ -117,9 +121,31 @@ check hostile-dyn-dotdot fake_wait \
 fake dynstart 2147483651 "$WORK/dyn/outside"
 check hostile-dyn-symlink fake_wait \
     '^recv DYN_RESULT app=2147483651 status=403 .*symlink leaving'
+fake dynstart 2147483652 "$WORK/dyn/rootowned"
+check hostile-dyn-root fake_wait \
+    '^recv DYN_RESULT app=2147483652 status=403 .*would run as root'
 fake dynstart 7 "$WORK/dyn/echo"
 check hostile-dyn-bad-id wait_log 50 'connector: bad DYN_START'
-check hostile-dyn-nothing-started not fake_has '^recv (CFG_APP|PROC_UP) app=(7|2147483649|2147483650|2147483651) '
+check hostile-dyn-nothing-started not fake_has \
+    '^recv (CFG_APP|PROC_UP) app=(7|214748364[9]|214748365[012]) '
+
+# Growing: a static app not at all, a class no further than its limit,
+# however many requests the connector says are waiting.
+fake grow "$ID" 100
+fake dynstart 2147483660 "$WORK/dyn/echo"
+check hostile-dyn-legit fake_wait \
+    '^recv DYN_RESULT app=2147483660 status=0 '
+check hostile-dyn-legit-up fake_wait '^recv PROC_UP app=2147483660 '
+fake grow 2147483660 1000000
+check hostile-grow-capped wait_for 50 app_count_is "$WORK/dyn/echo" 3
+sleep 1
+expect_eq hostile-grow-class-limit 3 "$(app_pids "$WORK/dyn/echo" | wc -w)"
+expect_eq hostile-grow-static-kept "$P1 $P2" "$(app_pids echo | xargs)"
+fake grow "$ID" 0
+check hostile-grow-bad-logged wait_log 50 'connector: bad DYN_GROW'
+fake raw STATS_END 1
+check hostile-stats-size-logged wait_log 50 \
+    'connector: bad stats message \(type [0-9]+, size 1\)'
 
 # Everything so far was refused or logged; it is still the same one,
 # and it still gets connections.

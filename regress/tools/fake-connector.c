@@ -38,6 +38,7 @@
  *	done APP PID REASON		PROC_DONE
  *	log PRIORITY TEXT		LOG
  *	dynstart ID PATH		DYN_START
+ *	grow APP COUNT			DYN_GROW
  *	raw TYPE LEN			a message of TYPE with LEN zero bytes
  *	fd TYPE				a PROC_SERVED-sized message of TYPE
  *					with a descriptor attached
@@ -167,6 +168,7 @@ command(char *line)
 {
 	struct connect_req	 cr;
 	struct dyn_start	 ds;
+	struct dyn_grow		 dg;
 	struct imsg_hdr		 hdr;
 	char			*w[4], *text, buf[8192];
 	int			 n = 0, pri, off = 0;
@@ -206,6 +208,11 @@ command(char *line)
 		ds.app_id = strtoul(w[1], NULL, 0);
 		strlcpy(ds.path, w[2], sizeof(ds.path));
 		send_msg(IMSG_DYN_START, -1, &ds, sizeof(ds));
+	} else if (strcmp(w[0], "grow") == 0 && n == 3) {
+		memset(&dg, 0, sizeof(dg));
+		dg.app_id = strtoul(w[1], NULL, 0);
+		dg.count = atoi(w[2]);
+		send_msg(IMSG_DYN_GROW, -1, &dg, sizeof(dg));
 	} else if (strcmp(w[0], "raw") == 0 && n == 3) {
 		len = strtoul(w[2], NULL, 10);
 		if (len > sizeof(buf))
