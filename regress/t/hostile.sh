@@ -112,18 +112,19 @@ check hostile-log-no-escape-byte not grep -q "$(printf '\033')" "$FCGIPMD_LOG"
 
 # --- dynamic starts: outside the directory, through a symlink, no id
 
-fake dynstart 2147483649 /etc/passwd
-check hostile-dyn-outside fake_wait \
-    '^recv DYN_RESULT app=2147483649 status=404 reason=/etc/passwd: not under a dynamic directory'
-fake dynstart 2147483650 "$WORK/dyn/../bin/echo"
-check hostile-dyn-dotdot fake_wait \
-    '^recv DYN_RESULT app=2147483650 status=404 .*not a canonical path'
-fake dynstart 2147483651 "$WORK/dyn/outside"
-check hostile-dyn-symlink fake_wait \
-    '^recv DYN_RESULT app=2147483651 status=403 .*symlink leaving'
-fake dynstart 2147483652 "$WORK/dyn/rootowned"
-check hostile-dyn-root fake_wait \
-    '^recv DYN_RESULT app=2147483652 status=403 .*would run as root'
+# dyn_refused NAME ID PATH STATUS REASON: the parent answers a
+# DYN_START for PATH with STATUS, and REASON (a regex) says why.
+dyn_refused() {
+	fake dynstart "$2" "$3"
+	check "hostile-dyn-$1" fake_wait \
+	    "^recv DYN_RESULT app=$2 status=$4 reason=.*$5"
+}
+dyn_refused outside 2147483649 /etc/passwd 404 \
+    'not under a dynamic directory'
+dyn_refused dotdot 2147483650 "$WORK/dyn/../bin/echo" 404 \
+    'not a canonical path'
+dyn_refused symlink 2147483651 "$WORK/dyn/outside" 403 'symlink leaving'
+dyn_refused root 2147483652 "$WORK/dyn/rootowned" 403 'would run as root'
 fake dynstart 7 "$WORK/dyn/echo"
 check hostile-dyn-bad-id wait_log 50 'connector: bad DYN_START'
 check hostile-dyn-nothing-started not fake_has \
