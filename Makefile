@@ -56,8 +56,8 @@ UNIT_TESTS = $(O)/regress/unit/test_imsg $(O)/regress/unit/test_fcgi \
 	$(O)/regress/unit/test_status $(O)/regress/unit/test_wrapper \
 	$(O)/regress/unit/test_log
 TEST_APPS = $(O)/regress/apps/echo
-TEST_TOOLS = $(O)/regress/tools/fcgi-client $(O)/regress/tools/idleconns $(O)/regress/tools/fcgi-script \
-	$(O)/regress/tools/fake-connector
+TEST_TOOLS = $(O)/regress/tools/fcgi-client $(O)/regress/tools/idleconns \
+	$(O)/regress/tools/fcgi-script $(O)/regress/tools/fake-connector
 
 .PHONY: all regress check demo deps install clean bench
 .SUFFIXES:
