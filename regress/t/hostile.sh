@@ -49,6 +49,7 @@ fake() { printf '%s\n' "$*" >"$WORK/fake.cmd"; }
 fake_has() { grep -Eq -- "$1" "$WORK/fake.log"; }
 fake_wait() { wait_for 50 fake_has "$1"; }
 fake_starts() { grep -c '^start ' "$WORK/fake.log"; }
+fake_pid() { awk '/^start / { p = $2 } END { print p }' "$WORK/fake.log"; }
 ups_of_p1() { grep -c "^recv PROC_UP app=$ID pid=$P1 " "$WORK/fake.log"; }
 
 if ! start_fcgipmd "$(base_conf)
@@ -69,7 +70,7 @@ set -- $(app_pids echo)
 P1=$1 P2=$2
 check hostile-procs-up eval "fake_wait '^recv PROC_UP app=$ID pid=$P1 ' &&
     fake_wait '^recv PROC_UP app=$ID pid=$P2 '"
-FAKEPID=$(awk '/^start / { p = $2 } END { print p }' "$WORK/fake.log")
+FAKEPID=$(fake_pid)
 
 # --- connections: only to a process of the app named
 
@@ -172,8 +173,7 @@ untrusted() {
 	check "hostile-$1-told-again" wait_for 50 \
 	    eval '[ "$(ups_of_p1)" -gt "$ups" ]'
 	check "hostile-$1-apps-kept" alive "$P1" "$P2"
-	FAKEPID=$(awk '/^start / { p = $2 } END { print p }' \
-	    "$WORK/fake.log")
+	FAKEPID=$(fake_pid)
 }
 untrusted descriptor "fd PROC_SERVED" 'connector: sent a descriptor'
 untrusted unknown-type "raw 42 0" 'connector: unexpected message type 42'

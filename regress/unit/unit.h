@@ -58,7 +58,7 @@ unit_tmpdir(char *buf, size_t len, const char *name)
 
 /* A check of a table-driven test program: NULL when it passed, or why. */
 struct unit_test {
-	const char	 *name;
+	const char	*name;
 	const char	*(*fn)(void);
 };
 
