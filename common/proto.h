@@ -246,17 +246,26 @@ struct dyn_grow {
 	int		 count;		/* requests waiting too long */
 };
 
+/*
+ * What the connector counts of an app's requests: its own tally, the
+ * STATS_APP message and the status row all hold this one struct.
+ */
+struct app_counts {
+	uint64_t	 requests;	/* ended by the app */
+	uint64_t	 errors;	/* answered by fcgipmd itself */
+	uint64_t	 responses[STATS_NCODES];	/* by code */
+	uint64_t	 buckets[STATS_NBUCKETS];	/* per bucket, not
+							   cumulative */
+	double		 duration_sum;	/* seconds */
+	uint64_t	 duration_count;
+};
+
 struct stats_app {
 	uint32_t	 token;
 	uint32_t	 app_id;
 	int		 busy;
 	int		 queued;
-	uint64_t	 requests;
-	uint64_t	 errors;
-	uint64_t	 responses[STATS_NCODES];
-	uint64_t	 buckets[STATS_NBUCKETS];
-	double		 duration_sum;
-	uint64_t	 duration_count;
+	struct app_counts counts;
 	double		 busy_time;	/* seconds of backend work, total */
 };
 

@@ -30,7 +30,6 @@
 
 #include <event2/buffer.h>
 
-#include "proto.h"
 #include "status.h"
 #include "util.h"
 
@@ -155,12 +154,7 @@ st_app_counters(struct st_app *a, const struct stats_app *sa)
 {
 	a->busy = sa->busy;
 	a->queued = sa->queued;
-	a->requests = sa->requests;
-	a->errors = sa->errors;
-	memcpy(a->responses, sa->responses, sizeof(a->responses));
-	memcpy(a->buckets, sa->buckets, sizeof(a->buckets));
-	a->duration_sum = sa->duration_sum;
-	a->duration_count = sa->duration_count;
+	a->counts = sa->counts;
 }
 
 /*
@@ -195,8 +189,8 @@ app_cells(const struct st_app *a, char c[][CELLSZ])
 	snprintf(c[3], CELLSZ, "%d/%d", a->live, a->wanted);
 	snprintf(c[4], CELLSZ, "%d", a->busy);
 	snprintf(c[5], CELLSZ, "%d", a->queued);
-	snprintf(c[6], CELLSZ, "%" PRIu64, a->requests);
-	snprintf(c[7], CELLSZ, "%" PRIu64, a->errors);
+	snprintf(c[6], CELLSZ, "%" PRIu64, a->counts.requests);
+	snprintf(c[7], CELLSZ, "%" PRIu64, a->counts.errors);
 	snprintf(c[8], CELLSZ, "%d", a->restarts);
 	cell_str(c[9], a->state);
 }
@@ -383,8 +377,8 @@ st_json(struct evbuffer *b, const struct st_app *apps, int napps)
 		evbuffer_add_printf(b, ", \"live\": %d, \"wanted\": %d, "
 		    "\"busy\": %d, \"queued\": %d, \"requests\": %" PRIu64
 		    ", \"errors\": %" PRIu64 ", \"restarts\": %d",
-		    a->live, a->wanted, a->busy, a->queued, a->requests,
-		    a->errors, a->restarts);
+		    a->live, a->wanted, a->busy, a->queued, a->counts.requests,
+		    a->counts.errors, a->restarts);
 		json_kv_str(b, "state", a->state);
 		json_kv_str(b, "reason", a->reason);
 		if (strcmp(a->type, "dynamic") == 0)
@@ -407,19 +401,20 @@ st_json(struct evbuffer *b, const struct st_app *apps, int napps)
 		evbuffer_add_printf(b, "], \"responses\": {");
 		for (j = 0; j < ST_NCODES; j++)
 			evbuffer_add_printf(b, "%s\"%d\": %" PRIu64,
-			    j > 0 ? ", " : "", st_codes[j], a->responses[j]);
+			    j > 0 ? ", " : "", st_codes[j],
+			    a->counts.responses[j]);
 
 		/* Cumulative, as Prometheus; the count is the +Inf bucket. */
 		evbuffer_add_printf(b, "}, \"duration\": {\"buckets\": [");
 		for (cum = 0, j = 0; j < ST_NBUCKETS; j++) {
-			cum += a->buckets[j];
+			cum += a->counts.buckets[j];
 			bound_str(le, sizeof(le), j);
 			evbuffer_add_printf(b, j < ST_NBUCKETS - 1 ?
 			    "%s[%s, %" PRIu64 "]" : "%s[\"%s\", %" PRIu64 "]",
 			    j > 0 ? ", " : "", le, cum);
 		}
 		evbuffer_add_printf(b, "], \"sum\": %.6f, \"count\": %" PRIu64
-		    "}}", finite_or_zero(a->duration_sum), cum);
+		    "}}", finite_or_zero(a->counts.duration_sum), cum);
 	}
 	evbuffer_add_printf(b, "]}\n");
 }
@@ -464,7 +459,8 @@ om_simple_family(struct evbuffer *b, const struct st_app *apps, int napps,
 		om_labels(b, om_simple[which].sample, a);
 		switch (which) {
 		case OM_REQUESTS:
-			evbuffer_add_printf(b, "} %" PRIu64 "\n", a->requests);
+			evbuffer_add_printf(b, "} %" PRIu64 "\n",
+			    a->counts.requests);
 			break;
 		case OM_BUSY:
 			evbuffer_add_printf(b, "} %d\n", a->busy);
@@ -503,7 +499,7 @@ st_openmetrics(struct evbuffer *b, const struct st_app *apps, int napps)
 		for (j = 0; j < ST_NCODES; j++) {
 			om_labels(b, "fcgipm_responses_total", &apps[i]);
 			evbuffer_add_printf(b, ",code=\"%d\"} %" PRIu64 "\n",
-			    st_codes[j], apps[i].responses[j]);
+			    st_codes[j], apps[i].counts.responses[j]);
 		}
 
 	om_simple_family(b, apps, napps, OM_BUSY);
@@ -516,7 +512,7 @@ st_openmetrics(struct evbuffer *b, const struct st_app *apps, int napps)
 	for (i = 0; i < napps; i++) {
 		a = &apps[i];
 		for (cum = 0, j = 0; j < ST_NBUCKETS; j++) {
-			cum += a->buckets[j];
+			cum += a->counts.buckets[j];
 			bound_str(le, sizeof(le), j);
 			om_labels(b, OM_DURATION "_bucket", a);
 			evbuffer_add_printf(b, ",le=\"%s\"} %" PRIu64 "\n",
@@ -526,7 +522,7 @@ st_openmetrics(struct evbuffer *b, const struct st_app *apps, int napps)
 		evbuffer_add_printf(b, "} %" PRIu64 "\n", cum);
 		om_labels(b, OM_DURATION "_sum", a);
 		evbuffer_add_printf(b, "} %.6f\n",
-		    finite_or_zero(a->duration_sum));
+		    finite_or_zero(a->counts.duration_sum));
 	}
 	evbuffer_add_printf(b, "# EOF\n");
 }

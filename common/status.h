@@ -34,6 +34,8 @@
 
 #include <event2/buffer.h>
 
+#include "proto.h"
+
 /* The connector's own replies counted by code (fcgipm_responses_total). */
 #define ST_NCODES		8
 extern const int	 st_codes[ST_NCODES];	/* 400 403 404 431 500 502 503 504 */
@@ -60,16 +62,11 @@ struct st_app {
 	int		 wanted;	/* external: backends configured */
 	int		 busy;
 	int		 queued;
-	uint64_t	 requests;	/* ended by the app */
-	uint64_t	 errors;	/* answered by fcgipmd itself */
+	struct app_counts counts;	/* requests, errors, durations */
 	int		 restarts;
 	char		 state[16];	/* running starting backoff stopped refused */
 	char		 reason[256];	/* last exit or error; "" */
 	double		 load;		/* dynamic: percent busy; else -1 */
-	uint64_t	 responses[ST_NCODES];
-	uint64_t	 buckets[ST_NBUCKETS];	/* per bucket, not cumulative */
-	double		 duration_sum;	/* seconds */
-	uint64_t	 duration_count;
 	struct st_proc	*procs;
 	int		 nprocs;
 };
@@ -81,7 +78,6 @@ int	 st_code_index(int);		/* -1: a code not counted */
 const char *st_proc_state(int, int, int, double);
 int	 st_bucket_index(double);	/* seconds -> bucket */
 
-struct stats_app;
 const char *st_type_name(int);		/* APP_STATIC.. -> "static".. */
 void	 st_app_counters(struct st_app *, const struct stats_app *);
 

@@ -500,7 +500,7 @@ back_process(struct backend *b)
 			    conn_output_len(b->b_conn) == 0 &&
 			    (req->r_stdin_done ||
 			    req->r_role == FCGI_AUTHORIZER);
-			req->r_app->ca_requests++;
+			req->r_app->ca_counts.requests++;
 			back_detach(b);
 			pool_release(b, reusable);
 			front_request_end(req, appstatus, body[4]);

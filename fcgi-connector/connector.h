@@ -129,12 +129,7 @@ struct capp {
 	int			 ca_nqueued;
 	int			 ca_pending;	/* connects asked, all procs */
 	int			 ca_unavailable; /* backing off: 503 at once */
-	uint64_t		 ca_requests;	/* ended by the app */
-	uint64_t		 ca_errors;	/* answered by us, 4xx/5xx */
-	uint64_t		 ca_responses[ST_NCODES];	/* by code */
-	uint64_t		 ca_buckets[ST_NBUCKETS];	/* durations */
-	double			 ca_duration_sum;
-	uint64_t		 ca_duration_count;
+	struct app_counts	 ca_counts;	/* what status shows */
 	struct app_state_msg	 ca_state;	/* the parent's figures */
 	/* one line a second for each kind of answer a client can repeat */
 	struct log_limit	 ca_log_refused;	/* stopped, backoff */

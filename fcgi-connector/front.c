@@ -782,9 +782,9 @@ front_request_error(struct request *req, int code, const char *why)
 	int	 n, i;
 
 	if (req->r_app != NULL) {
-		req->r_app->ca_errors++;
+		req->r_app->ca_counts.errors++;
 		if ((i = st_code_index(code)) != -1)
-			req->r_app->ca_responses[i]++;
+			req->r_app->ca_counts.responses[i]++;
 	}
 	n = snprintf(body, sizeof(body), "%d %s: %s\n", code,
 	    status_text(code), why);

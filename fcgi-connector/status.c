@@ -61,12 +61,7 @@ stats_fill(struct capp *ca, struct stats_app *sa)
 	memset(sa, 0, sizeof(*sa));
 	sa->app_id = ca->ca_cfg.id;
 	sa->queued = ca->ca_nqueued;
-	sa->requests = ca->ca_requests;
-	sa->errors = ca->ca_errors;
-	memcpy(sa->responses, ca->ca_responses, sizeof(sa->responses));
-	memcpy(sa->buckets, ca->ca_buckets, sizeof(sa->buckets));
-	sa->duration_sum = ca->ca_duration_sum;
-	sa->duration_count = ca->ca_duration_count;
+	sa->counts = ca->ca_counts;
 	TAILQ_FOREACH(p, &ca->ca_procs, cp_entry)
 		sa->busy += p->cp_busy;
 }
@@ -225,7 +220,7 @@ status_request_done(struct request *req)
 	if (ca == NULL)
 		return;
 	secs = timespec_since(&req->r_start);
-	ca->ca_buckets[st_bucket_index(secs)]++;
-	ca->ca_duration_sum += secs;
-	ca->ca_duration_count++;
+	ca->ca_counts.buckets[st_bucket_index(secs)]++;
+	ca->ca_counts.duration_sum += secs;
+	ca->ca_counts.duration_count++;
 }

@@ -73,14 +73,15 @@ static struct st_proc	 ext_procs[] = {
 };
 static struct st_app	 apps[] = {
 	{ .name = "php", .type = "static", .user = "www", .group = "www",
-	    .live = 2, .wanted = 2, .busy = 1, .queued = 0, .requests = 1234,
-	    .errors = 3, .restarts = 0, .state = "running",
+	    .live = 2, .wanted = 2, .busy = 1, .queued = 0,
+	    .counts = { .requests = 1234, .errors = 3,
 	    .responses = { [6] = 2, [7] = 1 },
 	    .buckets = { 1, 2, 0, 3, 0, 0, 0, 4, 0, 0, 0, 5 },
-	    .duration_sum = 12.5, .duration_count = 15,
+	    .duration_sum = 12.5, .duration_count = 15 },
+	    .restarts = 0, .state = "running",
 	    .procs = php_procs, .nprocs = 2 },
 	{ .name = "legacy", .type = "external", .live = 1, .wanted = 2,
-	    .requests = 17, .state = "running",
+	    .counts = { .requests = 17 }, .state = "running",
 	    .reason = "backend 2: connection refused",
 	    .procs = ext_procs, .nprocs = 2 },
 	{ .name = "broken", .type = "static", .user = "www", .group = "www",
@@ -88,8 +89,8 @@ static struct st_app	 apps[] = {
 	    .reason = "exited with status 1" },
 	{ .name = WEIRD_NAME, .type = "dynamic", .user = "nobody",
 	    .group = WEIRD_GROUP, .state = "refused", .reason = WEIRD_REASON, .load = 37.4,
-	    .buckets = { [11] = 1 }, .duration_sum = 99.25,
-	    .duration_count = 1 },
+	    .counts = { .buckets = { [11] = 1 }, .duration_sum = 99.25,
+	    .duration_count = 1 } },
 };
 #define NAPPS		((int)nitems(apps))
 
