@@ -69,7 +69,7 @@ static const struct {
 	[OM_REQUESTS] = { "fcgipm_requests", "fcgipm_requests_total",
 	    "counter", "Requests ended by the app." },
 	[OM_BUSY] = { "fcgipm_busy", "fcgipm_busy",
-	    "gauge", "Processes serving a request." },
+	    "gauge", "Requests on the processes now." },
 	[OM_QUEUED] = { "fcgipm_queued", "fcgipm_queued",
 	    "gauge", "Requests waiting for a process." },
 	[OM_PROCESSES] = { "fcgipm_processes", "fcgipm_processes",

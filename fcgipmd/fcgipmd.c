@@ -96,6 +96,21 @@ sd_notify_send(const char *state)
 	close(fd);
 }
 
+/* The STATUS= line systemd shows now, if it is ours ("" otherwise). */
+static char	 sd_status_shown[256];
+
+/*
+ * A change of state that carries a STATUS= of its own (RELOADING=1):
+ * systemd shows that one until sd_notify_status() sends the apps'
+ * again, which it must then do even if they did not change.
+ */
+void
+sd_notify_state(const char *state)
+{
+	sd_status_shown[0] = '\0';
+	sd_notify_send(state);
+}
+
 /*
  * STATUS= for systemctl status: apps running out of all, and what is
  * wrong if something is.  Sent when it changes.
@@ -103,7 +118,6 @@ sd_notify_send(const char *state)
 void
 sd_notify_status(void)
 {
-	static char	 last[256];
 	char		 msg[256], bad[128] = "";
 	struct app	*app;
 	int		 n = 0, up = 0;
@@ -122,9 +136,9 @@ sd_notify_status(void)
 	}
 	snprintf(msg, sizeof(msg), "STATUS=%d of %d apps running%s", up, n,
 	    bad);
-	if (strcmp(msg, last) == 0)
+	if (strcmp(msg, sd_status_shown) == 0)
 		return;
-	strlcpy(last, msg, sizeof(last));
+	strlcpy(sd_status_shown, msg, sizeof(sd_status_shown));
 	sd_notify_send(msg);
 }
 

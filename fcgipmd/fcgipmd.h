@@ -160,6 +160,7 @@ extern struct fcgipmd	*env;
 /* fcgipmd.c */
 void		 sd_notify_send(const char *);
 void		 sd_notify_status(void);
+void		 sd_notify_state(const char *);
 void		 fcgipmd_check_stopped(void);
 
 /* listen.c */

@@ -78,7 +78,7 @@ reload(struct strlist *errs, struct strlist *warns)
 	uint32_t		 id;
 
 	log_info("reloading %s", env->env_conffile);
-	sd_notify_send("RELOADING=1\nSTATUS=reloading the configuration");
+	sd_notify_state("RELOADING=1\nSTATUS=reloading the configuration");
 	if ((nconf = parse_config_errors(env->env_conffile, errs)) == NULL) {
 		if (TAILQ_EMPTY(errs))
 			(void)strlist_add(errs, "cannot read the configuration");

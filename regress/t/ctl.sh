@@ -324,6 +324,11 @@ printf '%s\n' "$(conf 'env "CHANGED=1"')" >"$WORK/fcgipmd.conf"
 load_during ctl-load-reload-changed ctl reload
 B=$(status_pids echo)
 load_during ctl-load-sighup kill -HUP "$FCGIPMD_PID"
+# After a reload that changed no app, systemd shows the apps' status
+# again, not "reloading the configuration".
+check ctl-notify-status-after-reload wait_for 50 sh -c \
+    "grep -o 'STATUS=.*' '$WORK/notify.log' | tail -n 1 |
+    grep -q '^STATUS=[0-9]* of [0-9]* apps running'"
 C=$(status_pids echo)
 # stop drains even while requests for the stopped app keep coming
 OTHER2=$(status_pids other)
