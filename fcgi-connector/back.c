@@ -457,13 +457,18 @@ back_process(struct backend *b)
 		switch (h.type) {
 		case FCGI_STDOUT:
 		case FCGI_STDERR:
+			/*
+			 * Relayed, even empty (the end of a stream): the
+			 * response has begun, so a failure from now on ends
+			 * it as it is, with no error page and no retry.
+			 */
+			req->r_output = 1;
+			if (req->r_replay != NULL) {
+				evbuffer_free(req->r_replay);
+				req->r_replay = NULL;
+			}
+			req->r_replayable = 0;
 			if (h.clen > 0) {
-				req->r_output = 1;
-				if (req->r_replay != NULL) {
-					evbuffer_free(req->r_replay);
-					req->r_replay = NULL;
-				}
-				req->r_replayable = 0;
 				fcgi_record_add_buffer(front_output(f), h.type,
 				    req->r_id, in, h.clen);
 			} else {

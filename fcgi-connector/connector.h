@@ -193,7 +193,7 @@ struct request {
 	int			 r_replayable;
 	int			 r_retries;
 	int			 r_stdin_done;
-	int			 r_output;	/* response bytes relayed */
+	int			 r_output;	/* response records relayed */
 	int			 r_stdout_done;	/* empty STDOUT relayed */
 	struct event		*r_timer;	/* queue wait (connect-timeout) */
 	struct event		*r_rtimer;	/* request-timeout */

@@ -68,6 +68,7 @@ static void	 front_input(struct request *, uint8_t, struct evbuffer *,
 		    size_t);
 static void	 front_abort(struct request *);
 static void	 front_maybe_close(struct front *);
+static void	 front_ended(struct front *, uint8_t);
 static const char *status_text(int);
 
 /* Requests that route nowhere (404): one line a second. */
@@ -582,10 +583,12 @@ front_begin(struct front *f, uint16_t id, struct evbuffer *in)
 		log_warnx("front %s: unknown role %u", f->f_peer, role);
 		fcgi_end_request_add(front_output(f), id, 0,
 		    FCGI_UNKNOWN_ROLE);
+		front_ended(f, body[2]);
 		return (0);
 	}
 	if (f->f_nreqs >= FRONT_MAX_REQS) {
 		fcgi_end_request_add(front_output(f), id, 0, FCGI_OVERLOADED);
+		front_ended(f, body[2]);
 		return (0);
 	}
 	if ((req = calloc(1, sizeof(*req))) == NULL ||
@@ -598,6 +601,7 @@ front_begin(struct front *f, uint16_t id, struct evbuffer *in)
 			free(req);
 		}
 		fcgi_end_request_add(front_output(f), id, 0, FCGI_OVERLOADED);
+		front_ended(f, body[2]);
 		return (0);
 	}
 	req->r_front = f;
@@ -701,12 +705,13 @@ front_abort(struct request *req)
 {
 	struct front	*f = req->r_front;
 	uint16_t	 id = req->r_id;
+	uint8_t		 flags = req->r_flags;
 
 	log_debug("front %s: request %u aborted by the web server", f->f_peer,
 	    id);
 	front_request_free(req);
 	fcgi_end_request_add(front_output(f), id, 0, FCGI_REQUEST_COMPLETE);
-	front_maybe_close(f);
+	front_ended(f, flags);
 }
 
 static void
@@ -822,12 +827,24 @@ void
 front_request_end(struct request *req, uint32_t appstatus, uint8_t pstatus)
 {
 	struct front	*f = req->r_front;
+	uint8_t		 flags = req->r_flags;
 
 	fcgi_end_request_add(front_output(f), req->r_id, appstatus, pstatus);
 	status_request_done(req);
-	if (!(req->r_flags & FCGI_KEEP_CONN) || cenv->c_stopping)
-		f->f_closing = 1;
 	front_request_free(req);
+	front_ended(f, flags);
+}
+
+/*
+ * An END_REQUEST went out, for a request begun with these flags: without
+ * FCGI_KEEP_CONN the web server expects the connection to close, once
+ * the other requests on it (if any) have ended.
+ */
+static void
+front_ended(struct front *f, uint8_t flags)
+{
+	if (!(flags & FCGI_KEEP_CONN) || cenv->c_stopping)
+		f->f_closing = 1;
 	front_maybe_close(f);
 }
 

@@ -36,6 +36,8 @@
  *	stderr=TEXT	TEXT on the FastCGI error stream
  *	log=TEXT	TEXT and a newline on fd 2, outside the protocol
  *	crash		abort() before writing anything
+ *	vanish		end the STDOUT stream empty, then exit without
+ *			an END_REQUEST (a broken app)
  *	exit=N		answer, then exit(N) once the request is finished
  *	hold=MS		with exit=N: first fork a child that keeps every
  *			socket open for MS milliseconds after we exit
@@ -90,6 +92,7 @@ struct opts {
 	int		 echo;		/* 1 spool, 2 stream */
 	int		 data;
 	int		 crash;
+	int		 vanish;
 	long long	 size;		/* -1: none */
 	long long	 sleep_ms;
 	int		 status;	/* 0: none */
@@ -181,6 +184,8 @@ parse_query(const char *qs, struct opts *o)
 			o->data = 1;
 		else if (strcmp(key, "crash") == 0)
 			o->crash = 1;
+		else if (strcmp(key, "vanish") == 0)
+			o->vanish = 1;
 		else if (val == NULL)
 			continue;
 		else if (strcmp(key, "size") == 0)
@@ -470,6 +475,10 @@ main(void)
 			rl.rlim_cur = rl.rlim_max = 0;
 			setrlimit(RLIMIT_CORE, &rl);
 			abort();
+		}
+		if (o.vanish) {
+			FCGX_FClose(req.out);	/* the empty STDOUT record */
+			_exit(0);
 		}
 		if (o.errtext != NULL)
 			FCGX_PutS(o.errtext, req.err);

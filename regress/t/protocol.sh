@@ -3,7 +3,9 @@
 # request ids, management records, inactive ids, ABORT_REQUEST, a web
 # server hanging up, FILTER with DATA, PARAMS in pieces and over
 # max-params-size, stalled and malformed input, an AUTHORIZER without
-# STDIN.  The connector keeps its pid throughout.  Timings are in ms
+# STDIN, connections without FCGI_KEEP_CONN closed after every kind of
+# END_REQUEST, an app that ends STDOUT and vanishes.  The connector
+# keeps its pid throughout.  Timings are in ms
 # from the script's last "mark"; the app sleeps (sleep=MS) make them
 # far apart enough for a loaded machine.
 
@@ -604,6 +606,49 @@ expect_match protocol-authorizer-401 '^end 2 proto 0 app 0 status 401 ' "$OUT"
 below protocol-authorizer-401-no-wait "$(endv 2 ms)" 2000
 expect_match protocol-unknown-role '^end 3 proto 3 ' "$OUT"
 expect_match protocol-unknown-role-conn-usable '^end 4 proto 0 app 0 status 200 ' "$OUT"
+
+# --- 12. without FCGI_KEEP_CONN the connection closes after every kind
+# of END_REQUEST: an unknown role's, an aborted request's
+run nokeep <<EOF
+connect
+begin 1 7
+param 1 FCGIPM_APP=echo
+params 1
+stdin 1
+wait-end 1
+wait-eof 3000
+connect
+$(req 2 "sleep=1000" "")
+sleep 200
+abort 2
+wait-end 2
+wait-eof 3000
+EOF
+clean protocol-nokeep-clean
+expect_match protocol-nokeep-unknown-role '^end 1 proto 3 ' "$OUT"
+expect_match protocol-nokeep-abort '^end 2 proto 0 ' "$OUT"
+expect_eq protocol-nokeep-closed "eof eof" \
+    "$(printf '%s\n' "$OUT" | awk '$1 == "eof" || $1 == "open" { print $1 }' |
+    tr '\n' ' ' | sed 's/ $//')"
+
+# --- 13. an app that ends its STDOUT stream empty and then exits
+# without END_REQUEST: the response has begun (and ended), so the web
+# server gets END_REQUEST and nothing after the end of the stream, not
+# an error page; the next request is served
+run vanish <<EOF
+connect
+$(req 1 vanish)
+wait-end 1
+$(req 2 "")
+wait-end 2
+EOF
+clean protocol-vanish-clean
+expect_match protocol-vanish-ended '^end 1 proto 0 app 0 status 0 body 0 ' \
+    "$OUT"
+expect_match protocol-vanish-next-served '^end 2 proto 0 app 0 status 200 ' \
+    "$OUT"
+check protocol-vanish-logged grep -q \
+    'closed the connection after its response began' "$FCGIPMD_LOG"
 
 expect_eq protocol-same-connector "$CPID" "$(connector_pid)"
 stop_fcgipmd
