@@ -284,6 +284,9 @@ back_resume(struct backend *b)
 		return;
 	b->b_paused = 0;
 	conn_read_enable(b->b_conn, 1);
+	if (b->b_req != NULL)
+		conn_set_write_timeout(b->b_conn,
+		    b->b_req->r_app->ca_cfg.idle_timeout);
 	back_process(b);
 }
 
@@ -442,8 +445,14 @@ back_process(struct backend *b)
 	f = req->r_front;
 	for (;;) {
 		if (front_output_full(f, req->r_app->ca_cfg.buffer_size)) {
+			/*
+			 * The app may now block writing to us and so stop
+			 * taking its input: while we hold it back, its
+			 * silence is not its fault (back_resume).
+			 */
 			b->b_paused = 1;
 			conn_read_enable(b->b_conn, 0);
+			conn_set_write_timeout(b->b_conn, 0);
 			front_wait_drain(f);
 			return;
 		}

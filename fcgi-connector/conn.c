@@ -54,6 +54,7 @@ static void	 conn_flush_ev(evutil_socket_t, short, void *);
 static void	 conn_out_changed(struct evbuffer *,
 		    const struct evbuffer_cb_info *, void *);
 static int	 conn_write_now(struct conn *);
+static void	 conn_wtimer_arm(struct conn *);
 
 struct conn *
 conn_new(int fd, conn_cb read_cb, conn_cb drain_cb, conn_event_cb event_cb,
@@ -171,14 +172,18 @@ conn_set_deadline(struct conn *c, int secs)
 
 /*
  * At most secs with output waiting and the peer taking none of it
- * (0: no limit).  Reported as CONN_TIMEOUT.
+ * (0: no limit), counted from now if output waits already.  Reported
+ * as CONN_TIMEOUT.
  */
 void
 conn_set_write_timeout(struct conn *c, int secs)
 {
 	c->c_wtimeout_secs = secs;
-	if (secs <= 0 && c->c_wtimer != NULL)
-		evtimer_del(c->c_wtimer);
+	if (secs <= 0) {
+		if (c->c_wtimer != NULL)
+			evtimer_del(c->c_wtimer);
+	} else if (c->c_writing)
+		conn_wtimer_arm(c);
 }
 
 static void

@@ -1,7 +1,9 @@
 # limits: idle-timeout and request-timeout answer 504 and replace the
 # stuck process; max-requests recycles a process with no request lost;
 # listen-queue-depth and connect-timeout answer 503; ping-path and
-# status-path are answered by the connector itself.
+# status-path are answered by the connector itself; client-timeout and
+# buffer-size against web servers that stop sending or reading, and
+# idle-timeout not counting while the connector holds the app back.
 
 . "$TOP/regress/lib.sh"
 . "$TOP/regress/web.sh"
@@ -34,6 +36,11 @@ app \"queue\" {
 	command \"$ECHO\"
 	listen-queue-depth 1
 	connect-timeout 2
+}
+app \"duplex\" {
+	command \"$ECHO\"
+	idle-timeout 1
+	buffer-size 64K
 }"; then
 	fail limits-start "fcgipmd did not start"
 	check_sanitizer_log limits-sanitizer-log
@@ -159,5 +166,30 @@ check limits-nonreading-client-logged fcgipmd_log_has \
     "taking a response within 2 s \(client-timeout\)"
 expect_eq limits-nonreading-client-app-free hello \
     "$("$CLIENT" -s "$SOCK" -b -p FCGIPM_APP=big -T 5)"
+
+# A full-duplex app (echo=stream writes back each chunk it reads) and
+# a web server that pauses reading for 1.5 s, less than client-timeout:
+# the connector stops reading the app, the app stops reading its input,
+# and the body waits.  That is not the app's fault: its idle-timeout
+# (1 s) does not count while the connector is the one not reading.
+head -c 2097152 /dev/urandom >"$WORK/duplex.body"
+old=$(app_pids duplex)
+cat >"$WORK/duplex.script" <<EOF
+connect
+begin 1 keep
+param 1 FCGIPM_APP=duplex
+param 1 QUERY_STRING=echo=stream
+params 1
+noread
+stdin-file 1 $WORK/duplex.body
+stdin 1
+sleep 1500
+read
+wait-end 1 30000
+EOF
+out=$("$SCRIPT" -s "$SOCK" -T 60 "$WORK/duplex.script" 2>&1)
+expect_match limits-duplex-paused-whole-response \
+    '^end 1 proto 0 app 0 status 200 body 2097152 ' "$out"
+expect_eq limits-duplex-paused-app-kept "$old" "$(app_pids duplex)"
 
 check_sanitizer_log limits-sanitizer-log
