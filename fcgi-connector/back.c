@@ -595,5 +595,11 @@ back_event_cb(struct conn *c, int what, void *arg)
 	else
 		snprintf(why, sizeof(why), "connection error: %s",
 		    strerror(c->c_errno));
+	/*
+	 * Closed in the middle of a request: most likely it crashed or
+	 * exited, and its socket may take a connection it will never
+	 * read.  The next request goes elsewhere, or waits.
+	 */
+	pool_proc_leaving(b->b_proc);
 	back_fail(req, 502, why);
 }

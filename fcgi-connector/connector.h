@@ -65,6 +65,7 @@
 #define FCGI_MAX_CONNS_VALUE	10000		/* FCGI_GET_VALUES answers */
 #define FRONT_MAX_REQS		128	/* requests at once on one front */
 #define FRONT_OUT_MAX		(1024 * 1024)	/* our own replies unread */
+#define FRONT_EARLY_INPUT_MAX	(256 * 1024)	/* body before its app is known */
 #define FD_RESERVE		32	/* kept free: parent's fds must fit */
 
 struct request;

@@ -64,7 +64,7 @@ static int	 front_begin(struct front *, uint16_t, struct evbuffer *);
 static void	 front_get_values(struct front *, struct evbuffer *, size_t);
 static void	 front_unknown_type(struct front *, uint8_t);
 static void	 front_params(struct request *, struct evbuffer *, size_t);
-static void	 front_input(struct request *, uint8_t, struct evbuffer *,
+static int	 front_input(struct request *, uint8_t, struct evbuffer *,
 		    size_t);
 static void	 front_abort(struct request *);
 static void	 front_maybe_close(struct front *);
@@ -547,9 +547,9 @@ front_record(struct front *f, struct fcgi_header *h, struct evbuffer *in)
 				return (0);
 			}
 			front_params(req, in, h->clen);
-		} else
-			front_input(req, h->type, in, h->clen);
-		return (0);
+			return (0);
+		}
+		return (front_input(req, h->type, in, h->clen));
 	case FCGI_GET_VALUES:
 		front_get_values(f, in, h->clen);
 		return (0);
@@ -655,8 +655,11 @@ front_params(struct request *req, struct evbuffer *in, size_t clen)
 	pool_submit(req);
 }
 
-/* STDIN or DATA content: to the backend, or kept until there is one. */
-static void
+/*
+ * STDIN or DATA content: to the backend, or kept until there is one.
+ * Returns -1 if the connection is to be closed.
+ */
+static int
 front_input(struct request *req, uint8_t type, struct evbuffer *in,
     size_t clen)
 {
@@ -669,17 +672,30 @@ front_input(struct request *req, uint8_t type, struct evbuffer *in,
 			back_input(req, type, in, clen);
 		else
 			evbuffer_drain(in, clen);
-		return;
+		return (0);
 	}
 	if (fcgi_record_add_buffer(req->r_input, type, 1, in, clen) == -1) {
 		evbuffer_drain(in, clen);
 		front_request_error(req, 502, "out of memory");
-		return;
+		return (0);
 	}
 	limit = req->r_app != NULL ? req->r_app->ca_cfg.buffer_size :
-	    256 * 1024;
-	if (evbuffer_get_length(req->r_input) >= limit)
-		front_pause(req->r_front);
+	    FRONT_EARLY_INPUT_MAX;
+	if (evbuffer_get_length(req->r_input) < limit)
+		return (0);
+	/*
+	 * A body sent before the parameters ended: pausing would wait
+	 * forever for their end, which comes after it on the wire.
+	 */
+	if (req->r_state == REQ_PARAMS) {
+		log_warnx("front %s: request %u: more than %d KiB of body "
+		    "before the end of its parameters; connection closed",
+		    req->r_front->f_peer, req->r_id,
+		    FRONT_EARLY_INPUT_MAX / 1024);
+		return (-1);
+	}
+	front_pause(req->r_front);
+	return (0);
 }
 
 /*

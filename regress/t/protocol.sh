@@ -29,7 +29,12 @@ if ! start_fcgipmd "$(base_conf)
 $CT
 max-params-size 16K
 status-path \"/fcgipm-status\"
-$(echo_app echo)"; then
+$(echo_app echo)
+app \"vanish\" {
+	command \"$ECHO\"
+	processes 2
+	keep-conn no
+}"; then
 	fail protocol-start "fcgipmd did not start"
 	check_sanitizer_log protocol-sanitizer-log
 	exit 0
@@ -528,7 +533,9 @@ eof ms (1[5-9]|2[0-9])[0-9]{2}$" "$eofs"
 fi
 
 # --- 10. malformed input: that connection closed and logged, a
-# request in flight on another one unaffected
+# request in flight on another one unaffected.  Among it, a body sent
+# before the end of the parameters, past what is kept for it: the
+# parameters' end would come after it, so it cannot wait.
 run malformed <<EOF
 connect
 $(req 1 sleep=500)
@@ -551,13 +558,19 @@ connect
 $(req 1 sleep=200)
 begin 1 keep
 wait-eof
+connect
+begin 1 keep
+param 1 FCGIPM_APP=echo
+params-part 1 8
+stdin-file 1 $WORK/mib
+wait-eof
 use 1
 wait-end 1
 EOF
-# the last connection's request 1 is cut off on purpose
+# the last two connections' requests 1 are cut off on purpose
 expect_match protocol-malformed-other-unaffected \
     '^end 1 proto 0 app 0 status 200 body 6 ' "$OUT"
-expect_eq protocol-malformed-closed 6 "$(printf '%s\n' "$OUT" | grep -c '^eof ')"
+expect_eq protocol-malformed-closed 7 "$(printf '%s\n' "$OUT" | grep -c '^eof ')"
 check protocol-malformed-version-logged wait_log 30 \
     'front unix: bad FastCGI version; connection closed'
 check protocol-malformed-begin-logged wait_log 30 \
@@ -570,6 +583,8 @@ check protocol-malformed-type-0-logged wait_log 30 \
     'front unix: bad record type 0; connection closed'
 check protocol-malformed-dup-begin-logged wait_log 30 \
     'BEGIN_REQUEST for request 1 which is still active; connection closed'
+check protocol-malformed-early-body-logged wait_log 30 \
+    'request 1: more than 256 KiB of body before the end of its parameters; connection closed'
 
 # --- 11. AUTHORIZER without any STDIN record, on the TCP listener (as
 # mod_authnz_fcgi sends it); an unknown role
@@ -634,19 +649,35 @@ expect_eq protocol-nokeep-closed "eof eof" \
 # --- 13. an app that ends its STDOUT stream empty and then exits
 # without END_REQUEST: the response has begun (and ended), so the web
 # server gets END_REQUEST and nothing after the end of the stream, not
-# an error page; the next request is served
-run vanish <<EOF
+# an error page.  The next request, sent at once, is served: it is not
+# given a new connection to the process that is exiting (whose socket
+# may still take one).  keep-conn no: every request gets a new
+# connection, so that no idle one steers it to the other process.  20
+# times.
+i=1
+while [ $i -le 20 ]; do
+	cat <<EOF
 connect
-$(req 1 vanish)
+begin 1 keep
+param 1 FCGIPM_APP=vanish
+param 1 QUERY_STRING=vanish
+params 1
+stdin 1
 wait-end 1
-$(req 2 "")
+begin 2 keep
+param 2 FCGIPM_APP=vanish
+params 2
+stdin 2
 wait-end 2
 EOF
+	i=$((i + 1))
+done >"$WORK/vanish.script"
+run vanish <"$WORK/vanish.script"
 clean protocol-vanish-clean
-expect_match protocol-vanish-ended '^end 1 proto 0 app 0 status 0 body 0 ' \
-    "$OUT"
-expect_match protocol-vanish-next-served '^end 2 proto 0 app 0 status 200 ' \
-    "$OUT"
+expect_eq protocol-vanish-ended 20 "$(printf '%s\n' "$OUT" |
+    grep -c '^end 1 proto 0 app 0 status 0 body 0 ')"
+expect_eq protocol-vanish-next-served 20 "$(printf '%s\n' "$OUT" |
+    grep -c '^end 2 proto 0 app 0 status 200 ')"
 check protocol-vanish-logged grep -q \
     'closed the connection after its response began' "$FCGIPMD_LOG"
 
