@@ -277,6 +277,7 @@ struct stats_proc {
 	int		 busy;
 	int		 draining;
 	uint64_t	 requests;
+	int64_t		 age;		/* external: seconds known to us */
 };
 
 struct connect_req {

@@ -204,6 +204,7 @@ status_stats_reply(uint32_t token)
 			spm.busy = p->cp_busy;
 			spm.draining = p->cp_draining || p->cp_retiring;
 			spm.requests = p->cp_requests;
+			spm.age = (int64_t)timespec_since(&p->cp_started);
 			parent_compose(IMSG_STATS_PROC, &spm, sizeof(spm));
 		}
 	}

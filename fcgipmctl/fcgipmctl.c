@@ -36,8 +36,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/buffer.h>
+
 #include "ctl.h"
 #include "imsg.h"
+#include "status.h"
 #include "util.h"
 
 #ifndef __dead
@@ -67,7 +70,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "metrics",	CTL_METRICS,	ARG_NONE,	NULL }
 };
 
-static __dead void usage(void);
+static __dead void fail(int, const char *, ...)
+	    __attribute__((__format__ (printf, 2, 3)));
 static __dead void usage_error(const char *, ...)
 	    __attribute__((__format__ (printf, 1, 2)));
 static const struct ctl_cmd *parse_command(int, char *[]);
@@ -79,24 +83,51 @@ static int	 read_answer(struct imsgbuf *);
 static int	 handle_imsg(struct imsg *);
 static void	 write_all(int, const void *, size_t);
 
+static int	 jflag;		/* -j, once seen: errors in JSON too */
+
+/*
+ * Every error of ours ends here: one line on standard error, as
+ * fcgipmd's own, with errnum's text if not 0; with -j also the object
+ * fcgipmd sends for its errors, so that a script reading standard output
+ * always gets JSON.
+ */
 static __dead void
-usage(void)
+fail(int errnum, const char *fmt, ...)
 {
-	fprintf(stderr, "usage: %s [-j] [-s socket] command [arg]\n",
-	    getprogname());
+	struct evbuffer	*b;
+	char		 msg[1024];
+	va_list		 ap;
+	size_t		 len;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (errnum != 0 && (len = strlen(msg)) < sizeof(msg))
+		(void)snprintf(msg + len, sizeof(msg) - len, ": %s",
+		    strerror(errnum));
+	fprintf(stderr, "%s: %s\n", getprogname(), msg);
+	if (jflag && (b = evbuffer_new()) != NULL) {
+		evbuffer_add_printf(b, "{\"ok\": false, \"error\": ");
+		st_json_string(b, msg);
+		evbuffer_add_printf(b, ", \"errors\": []}\n");
+		(void)evbuffer_write(b, STDOUT_FILENO);
+		evbuffer_free(b);
+	}
 	exit(1);
 }
 
-/* A one-line reason first: "usage:" alone does not say what was wrong. */
+/* What was wrong, and the usage, in one line. */
 static __dead void
 usage_error(const char *fmt, ...)
 {
+	char	 why[512];
 	va_list	 ap;
 
 	va_start(ap, fmt);
-	vwarnx(fmt, ap);
+	(void)vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	usage();
+	fail(0, "%s (usage: %s [-j] [-s socket] command [arg])", why,
+	    getprogname());
 }
 
 /* Look the command up and check its argument count and value. */
@@ -136,23 +167,23 @@ ctl_connect(const char *path)
 	sun.sun_family = AF_UNIX;
 	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
 	    sizeof(sun.sun_path))
-		errx(1, "%s: socket path too long", path);
+		fail(0, "%s: socket path too long", path);
 
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		err(1, "socket");
+		fail(errno, "socket");
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
 		return (fd);
 
 	switch (errno) {
 	case EACCES:
 	case EPERM:
-		err(1, "%s", path);
+		fail(errno, "%s", path);
 	case ENOENT:
 	case ECONNREFUSED:
-		errx(1, "cannot connect to %s: %s (is fcgipmd running?)",
+		fail(0, "cannot connect to %s: %s (is fcgipmd running?)",
 		    path, strerror(errno));
 	default:
-		err(1, "cannot connect to %s", path);
+		fail(errno, "cannot connect to %s", path);
 	}
 }
 
@@ -167,7 +198,7 @@ make_request(struct ctl_request *req, const struct ctl_cmd *cc,
 	req->json = json;
 	if (arg != NULL &&
 	    strlcpy(req->arg, arg, sizeof(req->arg)) >= sizeof(req->arg))
-		errx(1, "%s: argument too long (at most %zu bytes)",
+		fail(0, "%s: argument too long (at most %zu bytes)",
 		    cc->cc_name, sizeof(req->arg) - 1);
 }
 
@@ -176,9 +207,9 @@ send_request(struct imsgbuf *ib, const struct ctl_request *req)
 {
 	if (imsg_compose(ib, IMSG_CTL_REQUEST, 0, 0, -1, req,
 	    sizeof(*req)) == -1)
-		err(1, "imsg_compose");
+		fail(errno, "imsg_compose");
 	if (imsgbuf_flush(ib) == -1)
-		err(1, "cannot send the request");
+		fail(errno, "cannot send the request");
 }
 
 /* Read until the CTL_RESULT; returns our exit status. */
@@ -197,13 +228,13 @@ read_answer(struct imsgbuf *ib)
 				return (status);
 		}
 		if (n == -1)
-			err(1, "reading from fcgipmd");
+			fail(errno, "reading from fcgipmd");
 
 		/* Blocking: restart may take seconds, there is no timeout. */
 		if ((n = imsgbuf_read(ib)) == -1)
-			err(1, "cannot read the answer");
+			fail(errno, "cannot read the answer");
 		if (n == 0)
-			errx(1, "fcgipmd closed the connection without an "
+			fail(0, "fcgipmd closed the connection without an "
 			    "answer");
 	}
 }
@@ -219,7 +250,7 @@ handle_imsg(struct imsg *imsg)
 	case IMSG_CTL_STDOUT:
 	case IMSG_CTL_STDERR:
 		if (imsg->datalen > CTL_CHUNK_MAX)
-			errx(1, "bad message from fcgipmd: %zu bytes of "
+			fail(0, "bad message from fcgipmd: %zu bytes of "
 			    "text, at most %d", imsg->datalen, CTL_CHUNK_MAX);
 		write_all(imsg->hdr.type == IMSG_CTL_STDOUT ?
 		    STDOUT_FILENO : STDERR_FILENO, imsg->data, imsg->datalen);
@@ -227,16 +258,16 @@ handle_imsg(struct imsg *imsg)
 	case IMSG_CTL_RESULT:
 		/* The version first: another version may have another size. */
 		if (imsg->datalen < sizeof(version))
-			errx(1, "bad result from fcgipmd");
+			fail(0, "bad result from fcgipmd");
 		memcpy(&version, imsg->data, sizeof(version));
 		if (version != CTL_VERSION)
-			errx(1, "fcgipmd speaks control protocol version %u, "
+			fail(0, "fcgipmd speaks control protocol version %u, "
 			    "this fcgipmctl version %u", version, CTL_VERSION);
 		if (imsg_get_data(imsg, &res, sizeof(res)) == -1)
-			errx(1, "bad result from fcgipmd");
+			fail(0, "bad result from fcgipmd");
 		return (res.status == 0 ? 0 : 1);
 	default:
-		errx(1, "unexpected message type %u from fcgipmd",
+		fail(0, "unexpected message type %u from fcgipmd",
 		    imsg->hdr.type);
 	}
 }
@@ -268,13 +299,13 @@ main(int argc, char *argv[])
 	struct ctl_request	 req;
 	const char		*sockpath = CTL_SOCKET;
 	struct imsgbuf		 ib;
-	int			 ch, fd, json = 0, status;
+	int			 ch, fd, status;
 
 	/* ":": we report bad options, with our name, not argv[0]. */
 	while ((ch = getopt(argc, argv, ":js:")) != -1) {
 		switch (ch) {
 		case 'j':
-			json = 1;
+			jflag = 1;
 			break;
 		case 's':
 			sockpath = optarg;
@@ -289,7 +320,7 @@ main(int argc, char *argv[])
 	argv += optind;
 
 	cc = parse_command(argc, argv);
-	make_request(&req, cc, argc == 2 ? argv[1] : NULL, json);
+	make_request(&req, cc, argc == 2 ? argv[1] : NULL, jflag);
 
 	/* A reader that leaves (| head) gets exit 1, not a signal death. */
 	signal(SIGPIPE, SIG_IGN);

@@ -58,7 +58,7 @@
 #include "proto.h"
 
 #define PARSE_WORD_MAX		8192	/* longest word or quoted string */
-#define PARSE_INCLUDE_MAX	16	/* nested include files */
+#define PARSE_INCLUDE_MAX	16	/* include levels below the main file */
 #define PARSE_EXPAND_END	(-2)	/* end of a macro value in the input */
 #define SOCKET_DIR_SUFFIX	"/apps/4294967295.sock"	/* longest app socket */
 #define SUN_PATH_SIZE		sizeof(((struct sockaddr_un *)NULL)->sun_path)
@@ -1089,9 +1089,10 @@ pushfile(const char *name)
 	struct stat	 st;
 	int		 depth = 0;
 
+	/* Open now: the main file and the includes leading here. */
 	TAILQ_FOREACH(nfile, &files, f_entry)
 		depth++;
-	if (depth >= PARSE_INCLUDE_MAX) {
+	if (depth > PARSE_INCLUDE_MAX) {
 		errno = ELOOP;
 		return (NULL);
 	}

@@ -269,6 +269,7 @@ fill_app(struct st_app *a, struct app *app, struct st_proc **spp)
 			if (sp == NULL || sp->up)
 				a->live++;
 			o->requests = sp != NULL ? sp->requests : 0;
+			o->age = sp != NULL ? (long long)sp->age : 0;
 			strlcpy(o->address, be->be_name, sizeof(o->address));
 			o++;
 		}

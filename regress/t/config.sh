@@ -108,6 +108,20 @@ EOF
 bad config-include-missing include-missing.conf include-missing.conf:3: \
     'include "nosuch.inc"'
 
+# includes nest 16 deep (fcgipmd.conf(5)), not 17
+i=1
+while [ $i -le 17 ]; do
+	echo "include \"nest$((i + 1)).inc\"" >nest$i.inc
+	i=$((i + 1))
+done
+echo 'user "nobody"' >nest17.inc
+cp nest16.inc nest16.keep
+echo 'user "nobody"' >nest16.inc
+echo 'include "nest1.inc"' >nest.conf
+good config-include-16-deep nest.conf
+cp nest16.keep nest16.inc
+bad config-include-17-deep nest.conf nest16.inc:1: 'nested too deeply'
+
 check_conf nosuch.conf
 expect_eq config-no-file 1 "$RC"
 

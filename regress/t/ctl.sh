@@ -91,6 +91,24 @@ expect_match ctl-permission-denied-message 'Permission denied' "$out"
 out=$("$CTL" -s "$WORK/nosuch.sock" status 2>&1)
 expect_eq ctl-no-daemon-exit 1 $?
 expect_match ctl-no-daemon-message 'is fcgipmd running' "$out"
+# Errors found by fcgipmctl itself: one line on stderr, and with -j the
+# same JSON object fcgipmd sends for its errors, on stdout.
+out=$("$CTL" -j -s "$WORK/nosuch.sock" status 2>/dev/null)
+expect_eq ctl-no-daemon-json-exit 1 $?
+expect_match ctl-no-daemon-json \
+    '^\{"ok": false, "error": "cannot connect to .*is fcgipmd running\?\)", "errors": \[\]\}$' \
+    "$out"
+for args in "bogus" "log loud" "-x status" "restart" "status a b"; do
+	# shellcheck disable=SC2086
+	err=$("$CTL" -s "$CTLSOCK" $args 2>&1 >/dev/null)
+	rc=$?
+	expect_eq "ctl-usage-one-line-$(echo "$args" | tr ' ' '-')" \
+	    "1 1" "$rc $(printf '%s\n' "$err" | wc -l)"
+done
+expect_match ctl-usage-says-what 'unknown command: bogus \(usage: ' \
+    "$("$CTL" bogus 2>&1)"
+expect_match ctl-usage-json '^\{"ok": false, "error": "log: bad level: loud' \
+    "$("$CTL" -j log loud 2>/dev/null)"
 
 # --- hostile input on the control socket: a descriptor, another
 # protocol version, an unknown command, garbage; the daemon answers on

@@ -1,8 +1,8 @@
 # external: backends started outside fcgipmd (spawn-fcgi), one on a
 # unix socket and one on TCP: both serve, the least busy is chosen,
 # max-connections bounds each, one that refuses is skipped while the
-# other serves, all down is a prompt 503, and a backend that comes
-# back is used again.
+# other serves, all down is a prompt 503, a backend that comes back is
+# used again, and fcgipmctl shows each backend's age and address.
 
 . "$TOP/regress/lib.sh"
 . "$TOP/regress/web.sh"
@@ -75,5 +75,14 @@ rm -f "$B1"
 spawn_app "$B1" "$ECHO" || { fail external-respawn "spawn-fcgi failed"; exit 0; }
 check external-back-again wait_for 100 sh -c \
     "[ \"\$('$CLIENT' -s '$SOCK' -b -p REQUEST_URI=/remote/x)\" = hello ]"
+
+# fcgipmctl shows each backend's age (since fcgipmd knew of it), as the
+# status page does, and its address
+CTL=$BLD/fcgipmctl/fcgipmctl
+out=$("$CTL" -s "$CTLSOCK" -j status remote)
+expect_match external-ctl-backend-age \
+    '"procs": \[\{"pid": 1, "state": "[a-z]*", "requests": [0-9]*, "age": [1-9][0-9]*,' \
+    "$out"
+expect_match external-ctl-backend-address "\"address\": \"$B1\"" "$out"
 
 check_sanitizer_log external-sanitizer-log
