@@ -225,6 +225,11 @@ back_input(struct request *req, uint8_t type, struct evbuffer *in,
 			free(copy);
 		}
 	}
+	if (req->r_backend->b_nowrite) {
+		/* It reads no more: kept above only for a retry. */
+		evbuffer_drain(in, clen);
+		return;
+	}
 	if (fcgi_record_add_buffer(out, type, 1, in, clen) == -1) {
 		evbuffer_drain(in, clen);
 		back_fail(req, 502, "out of memory");
@@ -510,7 +515,7 @@ back_process(struct backend *b)
 			 * nothing more, and got all of the request.
 			 */
 			reusable = body[4] == FCGI_REQUEST_COMPLETE &&
-			    evbuffer_get_length(in) == 0 &&
+			    !b->b_nowrite && evbuffer_get_length(in) == 0 &&
 			    conn_output_len(b->b_conn) == 0 &&
 			    (req->r_stdin_done ||
 			    req->r_role == FCGI_AUTHORIZER);
@@ -557,6 +562,26 @@ back_event_cb(struct conn *c, int what, void *arg)
 		snprintf(why, sizeof(why), "idle-timeout (%d s) expired",
 		    ca->ca_cfg.idle_timeout);
 		back_fail(req, 504, why);
+		return;
+	}
+	/*
+	 * Our write failed: the app closed, or stopped reading.  What it
+	 * sent before may still wait unread, a whole response even (an app
+	 * may answer without reading all of the body), so writing is over
+	 * but reading goes on, to END_REQUEST or to the end of what it
+	 * sent; that end (EOF or reset) decides as below.
+	 */
+	if ((what & CONN_ERROR) && c->c_werror && !b->b_nowrite &&
+	    (c->c_errno == EPIPE || c->c_errno == ECONNRESET)) {
+		b->b_nowrite = 1;
+		evbuffer_drain(c->c_out, evbuffer_get_length(c->c_out));
+		conn_set_write_timeout(c, 0);
+		/* From now on its silence counts: it has all it will get. */
+		conn_set_timeout(c, ca->ca_cfg.idle_timeout);
+		c->c_werror = 0;
+		log_debug("app %s[%d]: takes no more of the request (%s)",
+		    ca->ca_cfg.name, b->b_proc->cp_pid, strerror(c->c_errno));
+		back_check_full(req);	/* the front may send (to nowhere) */
 		return;
 	}
 	/* An external backend that refused the connection: skip it. */

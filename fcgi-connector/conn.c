@@ -329,6 +329,7 @@ conn_write_now(struct conn *c)
 			if (errno == EAGAIN)
 				break;
 			c->c_errno = errno;
+			c->c_werror = 1;
 			if (c->c_writing) {
 				event_del(c->c_wev);
 				c->c_writing = 0;

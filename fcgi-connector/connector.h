@@ -94,6 +94,7 @@ struct conn {
 	int			 c_dirty;	/* on the flush list */
 	int			 c_notify;	/* drain callback wanted */
 	int			 c_errno;	/* why CONN_ERROR */
+	int			 c_werror;	/* ... and it was a write */
 	int			 c_wrote;	/* the peer has taken a byte */
 	int			 c_deadline;	/* timeout not renewed by reads */
 	struct event		*c_wtimer;	/* output stuck this long */
@@ -169,6 +170,7 @@ struct backend {
 	int			 b_inpool;	/* on cp_idle */
 	int			 b_reused;	/* served before */
 	int			 b_paused;	/* reading stopped: front full */
+	int			 b_nowrite;	/* the app takes no more input */
 };
 
 enum req_state {

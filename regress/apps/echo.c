@@ -38,12 +38,14 @@
  *	crash		abort() before writing anything
  *	vanish		end the STDOUT stream empty, then exit without
  *			an END_REQUEST (a broken app)
+ *	quit		answer without reading the body, then exit at once
+ *			(no END_REQUEST): the rest of the body is refused
  *	exit=N		answer, then exit(N) once the request is finished
  *	hold=MS		with exit=N: first fork a child that keeps every
  *			socket open for MS milliseconds after we exit
  *
  * TEXT values are %XX- and '+'-decoded.  The rest of STDIN is always
- * read and discarded.  With FCGI_ROLE=AUTHORIZER the answer is
+ * read and discarded (but with quit).  With FCGI_ROLE=AUTHORIZER the answer is
  * "Status: 200" plus "Variable-AUTH_USER_CHECKED: yes" for user alice,
  * password secret (Basic HTTP_AUTHORIZATION, or REMOTE_USER and
  * REMOTE_PASSWD as mod_authnz_fcgi sends them), else "Status: 401".
@@ -93,6 +95,7 @@ struct opts {
 	int		 data;
 	int		 crash;
 	int		 vanish;
+	int		 quit;
 	long long	 size;		/* -1: none */
 	long long	 sleep_ms;
 	int		 status;	/* 0: none */
@@ -186,6 +189,8 @@ parse_query(const char *qs, struct opts *o)
 			o->crash = 1;
 		else if (strcmp(key, "vanish") == 0)
 			o->vanish = 1;
+		else if (strcmp(key, "quit") == 0)
+			o->quit = 1;
 		else if (val == NULL)
 			continue;
 		else if (strcmp(key, "size") == 0)
@@ -418,7 +423,7 @@ responder(FCGX_Request *req, struct opts *o)
 	} else if (o->echo) {
 		copy(req->in, req->out);
 		any = 1;
-	} else
+	} else if (!o->quit)
 		drain(req->in);
 	if (o->data) {
 		if (FCGX_StartFilterData(req->in) == 0)
@@ -490,6 +495,10 @@ main(void)
 			auth_responder(&req);
 		else
 			responder(&req, &o);
+		if (o.quit) {
+			FCGX_FFlush(req.out);
+			_exit(0);
+		}
 
 		exitcode = o.exitcode;
 		hold_ms = o.hold_ms;

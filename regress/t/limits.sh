@@ -41,6 +41,10 @@ app \"duplex\" {
 	command \"$ECHO\"
 	idle-timeout 1
 	buffer-size 64K
+}
+app \"early\" {
+	command \"$ECHO\"
+	buffer-size 64K
 }"; then
 	fail limits-start "fcgipmd did not start"
 	check_sanitizer_log limits-sanitizer-log
@@ -191,5 +195,28 @@ out=$("$SCRIPT" -s "$SOCK" -T 60 "$WORK/duplex.script" 2>&1)
 expect_match limits-duplex-paused-whole-response \
     '^end 1 proto 0 app 0 status 200 body 2097152 ' "$out"
 expect_eq limits-duplex-paused-app-kept "$old" "$(app_pids duplex)"
+
+# An app that answers without reading the body and exits (quit): our
+# writing the body fails while its whole answer still waits unread,
+# held back by a web server that is not reading.  The answer arrives
+# whole, and is not sent to the app again.
+cat >"$WORK/early.script" <<EOF
+connect
+begin 1 keep
+param 1 FCGIPM_APP=early
+param 1 QUERY_STRING=size=300000&quit
+params 1
+noread
+stdin-file 1 $WORK/duplex.body
+stdin 1
+sleep 1500
+read
+wait-end 1 30000
+EOF
+out=$("$SCRIPT" -s "$SOCK" -T 60 "$WORK/early.script" 2>&1)
+expect_match limits-early-answer-whole \
+    '^end 1 proto 0 app 0 status 200 body 300000 ' "$out"
+check limits-early-answer-once test "$(grep -c 'app early\[[0-9]*\]: exited' \
+    "$FCGIPMD_LOG")" -eq 1
 
 check_sanitizer_log limits-sanitizer-log
