@@ -171,51 +171,45 @@ check limits-nonreading-client-logged fcgipmd_log_has \
 expect_eq limits-nonreading-client-app-free hello \
     "$("$CLIENT" -s "$SOCK" -b -p FCGIPM_APP=big -T 5)"
 
-# A full-duplex app (echo=stream writes back each chunk it reads) and
-# a web server that pauses reading for 1.5 s, less than client-timeout:
-# the connector stops reading the app, the app stops reading its input,
-# and the body waits.  That is not the app's fault: its idle-timeout
-# (1 s) does not count while the connector is the one not reading.
-head -c 2097152 /dev/urandom >"$WORK/duplex.body"
-old=$(app_pids duplex)
-cat >"$WORK/duplex.script" <<EOF
+head -c 2097152 /dev/urandom >"$WORK/upload.body"
+
+# paused_upload APP QUERY: 2 MiB of body for APP, the web server not
+# reading for 1.5 s meanwhile; what fcgi-script saw.
+paused_upload() {
+	cat >"$WORK/upload.script" <<EOF
 connect
 begin 1 keep
-param 1 FCGIPM_APP=duplex
-param 1 QUERY_STRING=echo=stream
+param 1 FCGIPM_APP=$1
+param 1 QUERY_STRING=$2
 params 1
 noread
-stdin-file 1 $WORK/duplex.body
+stdin-file 1 $WORK/upload.body
 stdin 1
 sleep 1500
 read
 wait-end 1 30000
 EOF
-out=$("$SCRIPT" -s "$SOCK" -T 60 "$WORK/duplex.script" 2>&1)
+	"$SCRIPT" -s "$SOCK" -T 60 "$WORK/upload.script" 2>&1
+}
+
+# A full-duplex app (echo=stream writes back each chunk it reads) and
+# a web server that pauses reading for 1.5 s, less than client-timeout:
+# the connector stops reading the app, the app stops reading its input,
+# and the body waits.  That is not the app's fault: its idle-timeout
+# (1 s) does not count while the connector is the one not reading.
+old=$(app_pids duplex)
 expect_match limits-duplex-paused-whole-response \
-    '^end 1 proto 0 app 0 status 200 body 2097152 ' "$out"
+    '^end 1 proto 0 app 0 status 200 body 2097152 ' \
+    "$(paused_upload duplex echo=stream)"
 expect_eq limits-duplex-paused-app-kept "$old" "$(app_pids duplex)"
 
 # An app that answers without reading the body and exits (quit): our
 # writing the body fails while its whole answer still waits unread,
 # held back by a web server that is not reading.  The answer arrives
 # whole, and is not sent to the app again.
-cat >"$WORK/early.script" <<EOF
-connect
-begin 1 keep
-param 1 FCGIPM_APP=early
-param 1 QUERY_STRING=size=300000&quit
-params 1
-noread
-stdin-file 1 $WORK/duplex.body
-stdin 1
-sleep 1500
-read
-wait-end 1 30000
-EOF
-out=$("$SCRIPT" -s "$SOCK" -T 60 "$WORK/early.script" 2>&1)
 expect_match limits-early-answer-whole \
-    '^end 1 proto 0 app 0 status 200 body 300000 ' "$out"
+    '^end 1 proto 0 app 0 status 200 body 300000 ' \
+    "$(paused_upload early 'size=300000&quit')"
 check limits-early-answer-once test "$(grep -c 'app early\[[0-9]*\]: exited' \
     "$FCGIPMD_LOG")" -eq 1
 
