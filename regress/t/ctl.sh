@@ -389,8 +389,13 @@ accounted ||
     echo "    logged $(logged_503), wrk saw $refused 503s and curl 1"
 # Stop it again and again while requests keep coming, each stop soon
 # after a start (backend connections still being made): every time,
-# the process must be gone within 3 s.  A stop that met a connection
-# being made once left the process draining for good.
+# the process must be gone.  A stop that met a connection being made
+# once left the process draining for good, never sent SIGTERM.  The
+# wait is kill-timeout (5 s) and 3 s more: libfcgi answers SIGTERM by
+# setting a flag that it checks before accept(), so one that lands just
+# before it blocks there goes unnoticed (about 1 stop in 500 here, seen
+# as the process still running 5 s later), and the SIGKILL that follows
+# ends it.
 wrk -t1 -c4 -d60s "$URL/other/" >"$WORK/wrk-other-cycles" 2>&1 &
 WCYC=$!
 track $WCYC
@@ -399,7 +404,7 @@ i=0
 while [ $i -lt ${CYCLES:-12} ]; do
 	P=$(status_pids other)
 	ctl stop other >>"$WORK/op.log" 2>&1
-	wait_for 30 gone $P || stuck="$stuck $P"
+	wait_for 80 gone $P || stuck="$stuck $P"
 	ctl start other >>"$WORK/op.log" 2>&1
 	sleep 0.2
 	i=$((i + 1))
