@@ -44,8 +44,8 @@
  *	hold=MS		with exit=N: first fork a child that keeps every
  *			socket open for MS milliseconds after we exit
  *
- * TEXT values are %XX- and '+'-decoded.  The rest of STDIN is always
- * read and discarded (but with quit).  With FCGI_ROLE=AUTHORIZER the answer is
+ * TEXT values are %XX- and '+'-decoded.  The rest of STDIN is read and
+ * discarded, except with quit.  With FCGI_ROLE=AUTHORIZER the answer is
  * "Status: 200" plus "Variable-AUTH_USER_CHECKED: yes" for user alice,
  * password secret (Basic HTTP_AUTHORIZATION, or REMOTE_USER and
  * REMOTE_PASSWD as mod_authnz_fcgi sends them), else "Status: 401".
