@@ -153,10 +153,15 @@ ms_since(const struct timespec *then, const struct timespec *now)
 	    (now->tv_nsec - then->tv_nsec) / 1000000);
 }
 
-/* The line that counts what ll held back, ms after the last one. */
+/*
+ * The line that counts what ll held back, ms after the last one: line,
+ * or (NULL) the text of the last one logged.
+ */
 static void
 log_limit_count(struct log_limit *ll, const char *line, long long ms)
 {
+	if (line == NULL)
+		line = ll->ll_text != NULL ? ll->ll_text : "(a line)";
 	logit(ll->ll_pri, "%s (%lu more like it in the last %lld.%lld s, "
 	    "not logged)", line, ll->ll_held, ms / 1000, ms % 1000 / 100);
 	ll->ll_held = 0;
@@ -220,8 +225,7 @@ log_limit_flush(int all)
 				next = LOG_LIMIT_MS - ms;
 			continue;
 		}
-		log_limit_count(ll, ll->ll_text != NULL ? ll->ll_text :
-		    "(a line)", ms);
+		log_limit_count(ll, NULL, ms);
 		/* That was this second's line. */
 		ll->ll_last = now;
 	}
@@ -235,8 +239,7 @@ log_limit_forget(struct log_limit *ll)
 
 	if (ll->ll_held > 0) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		log_limit_count(ll, ll->ll_text != NULL ? ll->ll_text :
-		    "(a line)", ms_since(&ll->ll_last, &now));
+		log_limit_count(ll, NULL, ms_since(&ll->ll_last, &now));
 	}
 	free(ll->ll_text);
 	ll->ll_text = NULL;

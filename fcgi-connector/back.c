@@ -571,19 +571,25 @@ back_event_cb(struct conn *c, int what, void *arg)
 	 * but reading goes on, to END_REQUEST or to the end of what it
 	 * sent; that end (EOF or reset) decides as below.
 	 */
-	if ((what & CONN_ERROR) && c->c_werror && !b->b_nowrite &&
+	if ((what & CONN_WRITE) && !b->b_nowrite &&
 	    (c->c_errno == EPIPE || c->c_errno == ECONNRESET)) {
 		b->b_nowrite = 1;
 		evbuffer_drain(c->c_out, evbuffer_get_length(c->c_out));
 		conn_set_write_timeout(c, 0);
 		/* From now on its silence counts: it has all it will get. */
 		conn_set_timeout(c, ca->ca_cfg.idle_timeout);
-		c->c_werror = 0;
 		log_debug("app %s[%d]: takes no more of the request (%s)",
 		    ca->ca_cfg.name, b->b_proc->cp_pid, strerror(c->c_errno));
 		back_check_full(req);	/* the front may send (to nowhere) */
 		return;
 	}
+	/*
+	 * The connection ended under a request: most likely the process
+	 * crashed or exited, and its socket may take a connection it will
+	 * never read.  Whether the request is retried or fails, the next
+	 * one goes elsewhere, or waits.
+	 */
+	pool_proc_leaving(b->b_proc);
 	/* An external backend that refused the connection: skip it. */
 	if (b->b_proc->cp_external && !b->b_reused && !req->r_output &&
 	    (what & CONN_ERROR) && (c->c_errno == ECONNREFUSED ||
@@ -605,7 +611,6 @@ back_event_cb(struct conn *c, int what, void *arg)
 		log_debug("app %s[%d]: reused connection closed before the "
 		    "response; retrying request", ca->ca_cfg.name,
 		    b->b_proc->cp_pid);
-		pool_proc_leaving(b->b_proc);
 		back_detach(b);
 		back_free(b);
 		req->r_retries++;
@@ -620,11 +625,5 @@ back_event_cb(struct conn *c, int what, void *arg)
 	else
 		snprintf(why, sizeof(why), "connection error: %s",
 		    strerror(c->c_errno));
-	/*
-	 * Closed in the middle of a request: most likely it crashed or
-	 * exited, and its socket may take a connection it will never
-	 * read.  The next request goes elsewhere, or waits.
-	 */
-	pool_proc_leaving(b->b_proc);
 	back_fail(req, 502, why);
 }

@@ -329,12 +329,11 @@ conn_write_now(struct conn *c)
 			if (errno == EAGAIN)
 				break;
 			c->c_errno = errno;
-			c->c_werror = 1;
 			if (c->c_writing) {
 				event_del(c->c_wev);
 				c->c_writing = 0;
 			}
-			c->c_event_cb(c, CONN_ERROR, c->c_arg);
+			c->c_event_cb(c, CONN_ERROR | CONN_WRITE, c->c_arg);
 			return (-1);
 		}
 		if (n == 0)

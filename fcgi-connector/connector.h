@@ -65,7 +65,7 @@
 #define FCGI_MAX_CONNS_VALUE	10000		/* FCGI_GET_VALUES answers */
 #define FRONT_MAX_REQS		128	/* requests at once on one front */
 #define FRONT_OUT_MAX		(1024 * 1024)	/* our own replies unread */
-#define FRONT_EARLY_INPUT_MAX	(256 * 1024)	/* body before its app is known */
+#define FRONT_EARLY_INPUT_MAX	(256 * 1024)	/* body before PARAMS' end */
 #define FD_RESERVE		32	/* kept free: parent's fds must fit */
 
 struct request;
@@ -76,6 +76,7 @@ struct conn;
 #define CONN_EOF		0x01
 #define CONN_ERROR		0x02
 #define CONN_TIMEOUT		0x04
+#define CONN_WRITE		0x08	/* with CONN_ERROR: writing failed */
 
 typedef void	(*conn_cb)(struct conn *, void *);
 typedef void	(*conn_event_cb)(struct conn *, int, void *);
@@ -94,7 +95,6 @@ struct conn {
 	int			 c_dirty;	/* on the flush list */
 	int			 c_notify;	/* drain callback wanted */
 	int			 c_errno;	/* why CONN_ERROR */
-	int			 c_werror;	/* ... and it was a write */
 	int			 c_wrote;	/* the peer has taken a byte */
 	int			 c_deadline;	/* timeout not renewed by reads */
 	struct event		*c_wtimer;	/* output stuck this long */

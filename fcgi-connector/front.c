@@ -663,7 +663,7 @@ static int
 front_input(struct request *req, uint8_t type, struct evbuffer *in,
     size_t clen)
 {
-	size_t	 limit;
+	size_t	 len;
 
 	if (type == FCGI_STDIN && clen == 0)
 		req->r_stdin_done = 1;
@@ -679,22 +679,23 @@ front_input(struct request *req, uint8_t type, struct evbuffer *in,
 		front_request_error(req, 502, "out of memory");
 		return (0);
 	}
-	limit = req->r_app != NULL ? req->r_app->ca_cfg.buffer_size :
-	    FRONT_EARLY_INPUT_MAX;
-	if (evbuffer_get_length(req->r_input) < limit)
-		return (0);
+	len = evbuffer_get_length(req->r_input);
 	/*
 	 * A body sent before the parameters ended: pausing would wait
 	 * forever for their end, which comes after it on the wire.
 	 */
 	if (req->r_state == REQ_PARAMS) {
+		if (len < FRONT_EARLY_INPUT_MAX)
+			return (0);
 		log_warnx("front %s: request %u: more than %d KiB of body "
 		    "before the end of its parameters; connection closed",
 		    req->r_front->f_peer, req->r_id,
 		    FRONT_EARLY_INPUT_MAX / 1024);
 		return (-1);
 	}
-	front_pause(req->r_front);
+	/* Queued: it waits for its app's backend, within buffer-size. */
+	if (len >= req->r_app->ca_cfg.buffer_size)
+		front_pause(req->r_front);
 	return (0);
 }
 
